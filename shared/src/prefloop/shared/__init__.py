@@ -1,0 +1,1 @@
+"""prefloop.shared: settings, events, Kafka, Postgres, HTTP, metrics, prompts, models."""

@@ -1,0 +1,154 @@
+"""A consumer thread: decode, hand typed events on, commit after the effect is durable.
+
+A payload that does not decode goes to the topic's DLQ and consumption goes
+on. A handler that fails (database down) is retried with backoff, and the
+offset is only committed after it succeeded: at-least-once, handlers dedupe.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from kafka import KafkaConsumer, TopicPartition
+from tenacity import (
+    Retrying,
+    before_sleep_log,
+    retry_if_exception_type,
+    stop_when_event_set,
+    wait_exponential,
+)
+
+from prefloop.shared.events import DecodeError, Event, decode
+from prefloop.shared.kafka.producer import EventPublisher
+from prefloop.shared.observability.metrics import CONSUMER_LAG, DLQ_MESSAGES
+
+log = logging.getLogger(__name__)
+
+# Tansu (the embedded broker) is slow to form groups with the 45 s default.
+SESSION_TIMEOUT_MS = 6000
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    key: str | None
+    event: Event
+
+
+Handler = Callable[[Sequence[Record]], None]
+
+
+class ConsumerLoop:
+    """Consume `topics` on a daemon thread until `stop()`.
+
+    group_id=None reads every partition from the beginning without a group:
+    for broadcast topics that every replica must see in full (adapter events).
+    """
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topics: Sequence[str],
+        group_id: str | None,
+        handler: Handler,
+        dlq: EventPublisher,
+        name: str,
+        max_records: int = 200,
+    ) -> None:
+        self._bootstrap = bootstrap_servers
+        self._topics = list(topics)
+        self._group_id = group_id
+        self._handler = handler
+        self._dlq = dlq
+        self._name = name
+        self._max_records = max_records
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"consumer-{name}", daemon=True)
+        self.caught_up = threading.Event()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout_s)
+
+    def _connect(self) -> KafkaConsumer:
+        consumer = KafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=self._group_id,
+            client_id=f"prefloop-{self._name}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=SESSION_TIMEOUT_MS,
+            heartbeat_interval_ms=2000,
+        )
+        if self._group_id is None:
+            partitions = [
+                TopicPartition(topic, p)
+                for topic in self._topics
+                for p in sorted(consumer.partitions_for_topic(topic) or {0})
+            ]
+            consumer.assign(partitions)
+            consumer.seek_to_beginning(*partitions)
+        else:
+            consumer.subscribe(self._topics)
+        return consumer
+
+    def _run(self) -> None:
+        consumer = self._connect()
+        try:
+            while not self._stop.is_set():
+                batch = consumer.poll(timeout_ms=500, max_records=self._max_records)
+                records = [r for rs in batch.values() for r in rs]
+                if records:
+                    self._process(records)
+                    if self._group_id is not None:
+                        consumer.commit()
+                self._report_lag(consumer, bool(records))
+        except Exception:
+            log.exception("consumer %s stopped on an unexpected error", self._name)
+            raise
+        finally:
+            consumer.close()
+
+    def _process(self, raw: Sequence[object]) -> None:
+        decoded: list[Record] = []
+        for message in raw:
+            topic: str = message.topic  # type: ignore[attr-defined]
+            key = message.key.decode() if message.key else None  # type: ignore[attr-defined]
+            value: bytes = message.value  # type: ignore[attr-defined]
+            try:
+                decoded.append(Record(topic, key, decode(topic, value)))
+            except DecodeError as exc:
+                log.warning("undecodable message on %s sent to DLQ: %s", topic, exc)
+                self._dlq.publish_raw(f"{topic}.dlq", key or "", value)
+                DLQ_MESSAGES.labels(topic=topic).inc()
+        if decoded:
+            # Stopping while the handler keeps failing raises RetryError: the
+            # batch is not committed and is read again on the next start.
+            for attempt in Retrying(
+                wait=wait_exponential(multiplier=0.5, max=10),
+                stop=stop_when_event_set(self._stop),
+                retry=retry_if_exception_type(Exception),
+                before_sleep=before_sleep_log(log, logging.WARNING),
+                reraise=True,
+            ):
+                with attempt:
+                    self._handler(decoded)
+
+    def _report_lag(self, consumer: KafkaConsumer, got_records: bool) -> None:
+        # Lag from the fetch high-water mark: Tansu's end_offsets() is unreliable.
+        total = 0
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is None:
+                continue
+            lag = max(0, high - consumer.position(tp))
+            CONSUMER_LAG.labels(consumer=self._name, topic=tp.topic, partition=str(tp.partition)).set(lag)
+            total += lag
+        if total == 0 and not got_records:
+            self.caught_up.set()

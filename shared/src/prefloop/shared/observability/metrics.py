@@ -1,0 +1,19 @@
+"""Metrics that live in shared code (each service defines its own in its package).
+
+Module-level collectors register once per process in the default registry.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+CONSUMER_LAG = Gauge(
+    "prefloop_consumer_lag",
+    "Records behind the fetch high-water mark, per consumer and partition",
+    ["consumer", "topic", "partition"],
+)
+DLQ_MESSAGES = Counter(
+    "prefloop_dlq_messages_total",
+    "Undecodable messages sent to a DLQ, by source topic",
+    ["topic"],
+)

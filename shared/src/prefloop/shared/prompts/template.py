@@ -1,0 +1,39 @@
+"""Prompt template v1 for YouTube-style title suggestions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+PROMPT_TEMPLATE_VERSION = "v1"
+
+_SYSTEM = (
+    "You write YouTube video titles. Reply with one title only: "
+    "a single line, no quotes, no explanation."
+)
+
+
+class ChatTokenizer(Protocol):
+    def apply_chat_template(self, conversation: Any, **kwargs: Any) -> Any: ...
+
+
+def normalise_idea(idea: str) -> str:
+    """Collapse whitespace and case so the same idea hashes the same way."""
+    return re.sub(r"\s+", " ", idea).strip().lower()
+
+
+def prompt_messages(idea: str) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": _SYSTEM},
+        {"role": "user", "content": f"Video idea: {idea.strip()}\nTitle:"},
+    ]
+
+
+def render_prompt(tokenizer: ChatTokenizer, idea: str) -> str:
+    """The exact text the model continues, chat template and generation cue included."""
+    text = tokenizer.apply_chat_template(
+        prompt_messages(idea), tokenize=False, add_generation_prompt=True
+    )
+    if not isinstance(text, str):
+        raise TypeError("the tokenizer's chat template did not render to text")
+    return text
