@@ -1,0 +1,1 @@
+"""prefloop inference: title suggestions from the base model or a LoRA adapter version."""

@@ -1,0 +1,33 @@
+"""The engine interface the suggestion service depends on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+BASE_VERSION = "base"
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    finished: bool  # False when the token limit cut it off
+
+
+class Engine(Protocol):
+    def render_prompt(self, idea: str) -> str:
+        """The served prompt for an idea (shared template, this model's chat format)."""
+        ...
+
+    async def generate(self, prompt: str, n: int, version: str) -> list[Completion]:
+        """n sampled completions of `prompt` from `version` ("base" or a loaded adapter)."""
+        ...
+
+    async def load_adapter(self, version: str, path: Path) -> None:
+        """Load a validated adapter; raises on failure and leaves serving untouched."""
+        ...
+
+    async def unload_adapter(self, version: str) -> None: ...
+
+    async def close(self) -> None: ...

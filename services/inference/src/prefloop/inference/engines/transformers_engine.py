@@ -1,0 +1,128 @@
+"""Hugging Face transformers + PEFT engine (CPU or GPU).
+
+Every model operation runs on one worker thread: generation, adapter load and
+unload never overlap, so an adapter can be added or removed between two
+generate calls without locks inside the model. Each row of a batch names its
+adapter (PEFT mixed-adapter batches), so versions can be served side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from prefloop.inference.engines.base import BASE_VERSION, Completion
+from prefloop.inference.settings import InferenceSettings
+from prefloop.shared.models import resolve_base_model
+from prefloop.shared.prompts import render_prompt
+
+log = logging.getLogger(__name__)
+
+_PEFT_BASE = "__base__"
+
+
+class TransformersEngine:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        max_new_tokens: int,
+        temperature: float,
+        top_p: float,
+    ) -> None:
+        self._model = model
+        self._tokenizer = tokenizer
+        self._tokenizer.padding_side = "left"
+        if self._tokenizer.pad_token is None:
+            self._tokenizer.pad_token = self._tokenizer.eos_token
+        self._max_new_tokens = max_new_tokens
+        self._temperature = temperature
+        self._top_p = top_p
+        self._adapters: set[str] = set()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
+
+    @classmethod
+    def from_settings(cls, settings: InferenceSettings) -> TransformersEngine:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        path = resolve_base_model(settings.base_model)
+        device = settings.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        dtype = torch.bfloat16 if device == "cuda" else torch.float32
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device).eval()
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        log.info("loaded base model %s on %s", settings.base_model, device)
+        return cls(model, tokenizer, settings.max_new_tokens, settings.temperature, settings.top_p)
+
+    def render_prompt(self, idea: str) -> str:
+        return render_prompt(self._tokenizer, idea)
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+
+    async def generate(self, prompt: str, n: int, version: str) -> list[Completion]:
+        result: list[Completion] = await self._run(self._generate_sync, prompt, n, version)
+        return result
+
+    def _generate_sync(self, prompt: str, n: int, version: str) -> list[Completion]:
+        import torch
+
+        if version != BASE_VERSION and version not in self._adapters:
+            raise KeyError(f"adapter {version!r} is not loaded")
+        batch = self._tokenizer([prompt] * n, return_tensors="pt", padding=True)
+        batch = batch.to(self._model.device)
+        kwargs: dict[str, Any] = {}
+        if self._adapters:  # the model is a PeftModel: name the adapter of every row
+            kwargs["adapter_names"] = [_PEFT_BASE if version == BASE_VERSION else version] * n
+        with torch.inference_mode():
+            output = self._model.generate(
+                **batch,
+                do_sample=True,
+                temperature=self._temperature,
+                top_p=self._top_p,
+                max_new_tokens=self._max_new_tokens,
+                pad_token_id=self._tokenizer.pad_token_id,
+                **kwargs,
+            )
+        new_tokens = output[:, batch["input_ids"].shape[1] :]
+        eos = self._tokenizer.eos_token_id
+        return [
+            Completion(
+                text=self._tokenizer.decode(row, skip_special_tokens=True),
+                finished=bool((row == eos).any()),
+            )
+            for row in new_tokens
+        ]
+
+    async def load_adapter(self, version: str, path: Path) -> None:
+        await self._run(self._load_sync, version, path)
+
+    def _load_sync(self, version: str, path: Path) -> None:
+        from peft import PeftModel
+
+        if version in self._adapters:
+            return
+        if not self._adapters and not isinstance(self._model, PeftModel):
+            self._model = PeftModel.from_pretrained(self._model, str(path), adapter_name=version)
+        else:
+            self._model.load_adapter(str(path), adapter_name=version)
+        self._model.eval()
+        self._adapters.add(version)
+
+    async def unload_adapter(self, version: str) -> None:
+        await self._run(self._unload_sync, version)
+
+    def _unload_sync(self, version: str) -> None:
+        if version in self._adapters and len(self._adapters) > 1:
+            self._model.delete_adapter(version)
+            self._adapters.discard(version)
+        # The last adapter stays in memory: PEFT cannot delete a model's only
+        # adapter, and base rows are served with adapters bypassed anyway.
+
+    async def close(self) -> None:
+        self._worker.shutdown(wait=True)

@@ -1,0 +1,22 @@
+"""Inference metrics (request latency comes from the shared HTTP middleware)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram, Info
+
+SUGGESTIONS_SERVED = Counter(
+    "prefloop_suggestions_served_total", "Suggestions served, by model version", ["model_version"]
+)
+RAW_GENERATIONS = Counter(
+    "prefloop_raw_generations_total",
+    "Raw model generations by cleaning outcome (clean, cleaned, dropped)",
+    ["outcome"],
+)
+ADAPTER_SWAPS = Counter("prefloop_adapter_swaps_total", "Active adapter switches")
+ADAPTER_SWAP_SECONDS = Histogram(
+    "prefloop_adapter_swap_duration_seconds", "Validate + load + switch time of an adapter"
+)
+ADAPTERS_REFUSED = Counter(
+    "prefloop_adapters_refused_total", "Adapter versions refused at validation or load"
+)
+ACTIVE_ADAPTER = Info("prefloop_inference_active_adapter", "The version new requests are served by")

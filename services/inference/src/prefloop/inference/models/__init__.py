@@ -1,0 +1,1 @@
+"""GET /v1/models: base model, loaded adapters, active version."""

@@ -1,0 +1,25 @@
+"""Inference settings (PREFLOOP_INFERENCE_*) over the shared base."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from prefloop.shared.settings import PrefloopSettings
+
+
+class InferenceSettings(PrefloopSettings):
+    model_config = SettingsConfigDict(env_prefix="PREFLOOP_INFERENCE_", populate_by_name=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8001, ge=1, le=65535)
+    engine: Literal["transformers", "vllm"] = "transformers"
+    max_new_tokens: int = Field(default=28, ge=4, le=128, description="tokens per title")
+    temperature: float = Field(default=0.9, gt=0.0, le=2.0)
+    top_p: float = Field(default=0.95, gt=0.0, le=1.0)
+    oversample: int = Field(default=2, ge=0, le=8, description="extra candidates per request")
+    attempts: int = Field(default=3, ge=1, le=6, description="generation rounds to reach N titles")
+    max_adapter_rank: int = Field(default=64, ge=1, le=512)
+    device: str = Field(default="auto", description="auto, cpu or cuda")

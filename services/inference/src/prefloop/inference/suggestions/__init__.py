@@ -1,0 +1,1 @@
+"""POST /v1/suggestions: N distinct clean titles for a video idea."""

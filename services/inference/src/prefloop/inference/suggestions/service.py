@@ -1,0 +1,102 @@
+"""Generate N distinct titles, record the served set as an event, answer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+
+from prefloop.inference.adapters import AdapterManager, UnknownVersion
+from prefloop.inference.engines import Engine
+from prefloop.inference.metrics import RAW_GENERATIONS, SUGGESTIONS_SERVED
+from prefloop.inference.suggestions.models import (
+    SuggestionOut,
+    SuggestionRequest,
+    SuggestionSetOut,
+)
+from prefloop.inference.titles import clean_title
+from prefloop.shared.adapters import AdapterRefused
+from prefloop.shared.events import SUGGESTIONS, ServedSuggestion, SuggestionsServed
+from prefloop.shared.http import Conflict, NotFound, ServiceUnavailable
+from prefloop.shared.kafka import EventPublisher
+from prefloop.shared.prompts import PROMPT_TEMPLATE_VERSION
+
+log = logging.getLogger(__name__)
+
+
+class SuggestionService:
+    def __init__(
+        self,
+        engine: Engine,
+        adapters: AdapterManager,
+        publisher: EventPublisher,
+        oversample: int = 2,
+        attempts: int = 3,
+    ) -> None:
+        self._engine = engine
+        self._adapters = adapters
+        self._publisher = publisher
+        self._oversample = oversample
+        self._attempts = attempts
+
+    async def suggest(self, request: SuggestionRequest) -> SuggestionSetOut:
+        try:
+            async with self._adapters.lease(request.model_version) as version:
+                titles = await self.distinct_titles(request.idea, request.n, version)
+        except UnknownVersion as exc:
+            raise NotFound(str(exc)) from exc
+        except AdapterRefused as exc:
+            raise Conflict(f"model version {request.model_version!r} cannot be served: {exc}") from exc
+        if not titles:
+            raise ServiceUnavailable("the model produced no usable title; try again")
+        random.shuffle(titles)
+        served = SuggestionsServed(
+            suggestion_set_id=str(uuid.uuid4()),
+            idea=request.idea,
+            prompt_template_version=PROMPT_TEMPLATE_VERSION,
+            model_version=version,
+            user_id=request.user_id,
+            suggestions=tuple(
+                ServedSuggestion(str(uuid.uuid4()), i, text, version) for i, text in enumerate(titles)
+            ),
+            served_at_ms=int(time.time() * 1000),
+        )
+        await self._record(served)
+        SUGGESTIONS_SERVED.labels(model_version=version).inc(len(titles))
+        return SuggestionSetOut(
+            suggestion_set_id=uuid.UUID(served.suggestion_set_id),
+            model_version=version,
+            suggestions=[
+                SuggestionOut(id=uuid.UUID(s.id), index=s.index, text=s.text) for s in served.suggestions
+            ],
+        )
+
+    async def distinct_titles(self, idea: str, n: int, version: str) -> list[str]:
+        """Oversample and retry until n distinct clean titles, or attempts run out."""
+        prompt = self._engine.render_prompt(idea)
+        titles: dict[str, str] = {}
+        for _ in range(self._attempts):
+            missing = n - len(titles)
+            if missing <= 0:
+                break
+            for completion in await self._engine.generate(prompt, missing + self._oversample, version):
+                result = clean_title(completion.text, completion.finished)
+                if result.title is None:
+                    RAW_GENERATIONS.labels(outcome="dropped").inc()
+                    continue
+                RAW_GENERATIONS.labels(outcome="cleaned" if result.changed else "clean").inc()
+                titles.setdefault(result.title.casefold(), result.title)
+        return list(titles.values())[:n]
+
+    async def _record(self, served: SuggestionsServed) -> None:
+        # A set the feedback service never hears of could never be learned
+        # from: refuse to answer rather than serve it unrecorded.
+        try:
+            await asyncio.to_thread(
+                self._publisher.publish, SUGGESTIONS.name, served.suggestion_set_id, served
+            )
+        except Exception as exc:
+            log.warning("could not publish served set %s: %s", served.suggestion_set_id, exc)
+            raise ServiceUnavailable("event broker unavailable; the set was not served") from exc

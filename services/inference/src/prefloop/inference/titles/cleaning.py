@@ -1,0 +1,67 @@
+"""Clean one raw generation into a single title line, or drop it.
+
+Small models answer with numbering, quotes, "Title:" prefixes, markdown and
+chatter around the title; users need one clean line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MIN_CHARS = 8
+MAX_CHARS = 100
+
+_PREFIX = re.compile(
+    r"^\s*(?:[-*•>#]+\s*|\d{1,2}\s*[.):-]\s*|(?:(?:video|youtube|new|suggested)\s+)?title\s*\d*\s*[:\-–]\s*)",
+    re.IGNORECASE,
+)
+_MARKDOWN = re.compile(r"(\*\*|__|`|\*)")
+_QUOTES = "\"'“”‘’«»"
+_CHATTER = re.compile(
+    r"^(sure|here'?s|here is|here are|certainly|of course|absolutely|okay|ok\b|great|"
+    r"i\b|i'm|i’m|i've|as an|your (video )?title|the title|this title|video idea|"
+    r"thank|hope|let me|feel free|[a-z]:\s)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    title: str | None  # None when the candidate was dropped
+    changed: bool      # True when cleaning had to alter the text
+    reason: str = ""   # why it was dropped
+
+
+def _strip_decorations(line: str) -> str:
+    previous = None
+    while previous != line:
+        previous = line
+        line = _PREFIX.sub("", line, count=1)
+        line = _MARKDOWN.sub("", line).strip()
+        if len(line) >= 2 and line[0] in _QUOTES and line[-1] in _QUOTES:
+            line = line[1:-1].strip()
+    return line.strip(_QUOTES + " ").strip()
+
+
+def clean_title(raw: str, finished: bool = True) -> CleanResult:
+    """`finished` is False when generation stopped at the token limit mid-title."""
+    lines = [line.strip() for line in raw.strip().splitlines() if line.strip()]
+    if not lines:
+        return CleanResult(None, True, "empty")
+    first = lines[0]
+    title = _strip_decorations(first)
+    changed = title != raw.strip()
+    if len(lines) > 1:
+        # More lines means more than a title; the first line is the title only
+        # when the generation stopped cleanly after it.
+        finished = True
+    if not finished:
+        return CleanResult(None, True, "unfinished")
+    if _CHATTER.match(title):
+        return CleanResult(None, True, "chatter")
+    if len(title) < MIN_CHARS or len(title.split()) < 2:
+        return CleanResult(None, True, "too short")
+    if len(title) > MAX_CHARS:
+        return CleanResult(None, True, "too long")
+    return CleanResult(title, changed)

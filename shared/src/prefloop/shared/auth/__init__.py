@@ -1,0 +1,5 @@
+"""API keys on /v1 and the admin token for admin endpoints, as Litestar guards."""
+
+from prefloop.shared.auth.guards import admin_guard, api_key_guard
+
+__all__ = ["admin_guard", "api_key_guard"]

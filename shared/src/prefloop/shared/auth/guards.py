@@ -1,0 +1,51 @@
+"""Guards built from settings; an empty key list disables the API key check."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
+
+from prefloop.shared.http.errors import Forbidden, Unauthorized
+
+_OPEN_PATHS = ("/healthz", "/readyz", "/metrics", "/schema")
+
+
+def _bearer_or_header(connection: ASGIConnection[Any, Any, Any, Any], header: str) -> str | None:
+    value = connection.headers.get(header)
+    if value:
+        return value
+    auth = connection.headers.get("authorization", "")
+    return auth.removeprefix("Bearer ").strip() or None
+
+
+def api_key_guard(keys: Sequence[str]) -> Guard:
+    accepted = [key.encode() for key in keys]
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if not accepted or connection.url.path.startswith(_OPEN_PATHS):
+            return
+        given = _bearer_or_header(connection, "x-api-key")
+        if given is None:
+            raise Unauthorized("missing API key: send it in the X-API-Key header")
+        if not any(hmac.compare_digest(given.encode(), key) for key in accepted):
+            raise Forbidden("the API key is not valid")
+
+    return guard
+
+
+def admin_guard(token: str | None) -> Guard:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if token is None:
+            raise Forbidden("admin endpoints are disabled: PREFLOOP_ADMIN_TOKEN is not set")
+        given = connection.headers.get("x-admin-token")
+        if given is None:
+            raise Unauthorized("missing admin token: send it in the X-Admin-Token header")
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise Forbidden("the admin token is not valid")
+
+    return guard

@@ -1,0 +1,66 @@
+"""The common shape of every prefloop HTTP app.
+
+/healthz answers while the process is up; /readyz asks the service whether its
+dependencies and model are ready; /metrics serves Prometheus; /schema the
+OpenAPI document. Errors are mapped once (see errors.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from litestar import Litestar, Response, get
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.types import ControllerRouterHandler, Guard
+
+from prefloop.shared.http.errors import EXCEPTION_HANDLERS
+
+# Returns the names of dependencies that are not ready (empty when ready).
+ReadyCheck = Callable[[], list[str]]
+Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+
+
+def build_app(
+    service: str,
+    route_handlers: Sequence[ControllerRouterHandler],
+    ready: ReadyCheck,
+    lifespan: Sequence[Lifespan] = (),
+    dependencies: dict[str, Any] | None = None,
+    guards: Sequence[Guard] = (),
+) -> Litestar:
+    @get("/healthz", sync_to_thread=False, include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/readyz", sync_to_thread=False, include_in_schema=False)
+    def readyz() -> Response[dict[str, Any]]:
+        missing = ready()
+        if missing:
+            return Response({"status": "not_ready", "waiting_for": missing}, status_code=503)
+        return Response({"status": "ready"})
+
+    prometheus = PrometheusConfig(
+        app_name=service,
+        prefix="prefloop",
+        group_path=True,
+        exclude=["/metrics", "/healthz", "/readyz", "/schema"],
+    )
+    return Litestar(
+        route_handlers=[healthz, readyz, MetricsController, *route_handlers],
+        lifespan=list(lifespan),
+        dependencies=dependencies,
+        guards=list(guards),
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[prometheus.middleware],
+        openapi_config=OpenAPIConfig(title=f"prefloop {service}", version="1", path="/schema"),
+        request_max_body_size=MAX_BODY_BYTES,
+    )

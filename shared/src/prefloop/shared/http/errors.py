@@ -1,0 +1,94 @@
+"""One error hierarchy, mapped to JSON `{"error": code, "detail": text}` in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+log = logging.getLogger(__name__)
+
+
+class ApplicationError(Exception):
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadRequest(ApplicationError):
+    status_code = 400
+    code = "bad_request"
+
+
+class Unauthorized(ApplicationError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(ApplicationError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(ApplicationError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(ApplicationError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unprocessable(ApplicationError):
+    status_code = 422
+    code = "unprocessable"
+
+
+class ServiceUnavailable(ApplicationError):
+    status_code = 503
+    code = "unavailable"
+
+
+def _body(code: str, detail: str, status: int) -> Response[dict[str, str]]:
+    return Response({"error": code, "detail": detail}, status_code=status)
+
+
+def _application_error(_: Request[Any, Any, Any], exc: ApplicationError) -> Response[dict[str, str]]:
+    return _body(exc.code, exc.detail, exc.status_code)
+
+
+def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, str]]:
+    problems = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            problems.append(f"{item.get('key', 'body')}: {item.get('message', 'invalid')}")
+    detail = "; ".join(problems) or str(exc.detail)
+    return _body("invalid_request", detail, 400)
+
+
+_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+          413: "payload_too_large", 429: "rate_limited"}
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, str]]:
+    return _body(_CODES.get(exc.status_code, "http_error"), str(exc.detail), exc.status_code)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, str]]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _body("internal_error", "an unexpected error occurred; it was logged", 500)
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    ApplicationError: _application_error,
+    ValidationException: _validation_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}
