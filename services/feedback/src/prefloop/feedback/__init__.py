@@ -1,0 +1,1 @@
+"""prefloop feedback: served sets, user feedback, the outbox to Kafka, statistics."""

@@ -1,0 +1,98 @@
+"""create_app(settings) -> Litestar: pool, migrations, served-sets consumer,
+outbox relay and pending-expiry workers opened in the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.di import Provide
+from psycopg_pool import ConnectionPool
+
+from prefloop.feedback.outbox.relay import OutboxRelay
+from prefloop.feedback.recording.expiry import expire_pending
+from prefloop.feedback.recording.routes import get_feedback, submit_feedback
+from prefloop.feedback.recording.service import FeedbackService
+from prefloop.feedback.sets.consumer import ServedSetsHandler
+from prefloop.feedback.settings import FeedbackSettings
+from prefloop.feedback.stats.routes import get_stats
+from prefloop.feedback.users.routes import delete_user
+from prefloop.shared.auth import admin_guard, api_key_guard
+from prefloop.shared.db import apply_migrations, open_pool
+from prefloop.shared.events import SUGGESTIONS
+from prefloop.shared.http import ServiceUnavailable, build_app
+from prefloop.shared.kafka import ConsumerLoop, KafkaEventPublisher
+from prefloop.shared.workers import PeriodicWorker
+
+SCHEMA = "feedback"
+MIGRATIONS = Path(str(files("prefloop.feedback") / "migrations"))
+
+
+class Runtime:
+    def __init__(self) -> None:
+        self.pool: ConnectionPool[Any] | None = None
+        self.consumer: ConsumerLoop | None = None
+        self.workers: list[PeriodicWorker] = []
+
+    def not_ready(self) -> list[str]:
+        return ["database"] if self.pool is None else []
+
+
+def create_app(settings: FeedbackSettings) -> Litestar:
+    runtime = Runtime()
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        database_url = settings.require_database_url()
+        bootstrap = settings.require_kafka()
+        await asyncio.to_thread(apply_migrations, database_url, SCHEMA, MIGRATIONS)
+        pool = await asyncio.to_thread(open_pool, database_url, SCHEMA, 1, settings.pool_size)
+        publisher = KafkaEventPublisher(bootstrap, "feedback")
+        relay = OutboxRelay(pool, publisher, settings.relay_batch)
+        runtime.workers = [
+            PeriodicWorker("outbox-relay", settings.relay_interval_s, relay.drain),
+            PeriodicWorker("pending-expiry", 5.0, lambda: expire_pending(pool, settings.pending_ttl_s)),
+        ]
+        runtime.consumer = ConsumerLoop(
+            bootstrap, [SUGGESTIONS.name], settings.consumer_group, ServedSetsHandler(pool),
+            publisher, name="feedback-sets",
+        )
+        for worker in runtime.workers:
+            worker.start()
+        runtime.consumer.start()
+        runtime.pool = pool
+        try:
+            yield
+        finally:
+            runtime.pool = None
+            await asyncio.to_thread(runtime.consumer.stop)
+            for worker in runtime.workers:
+                await asyncio.to_thread(worker.stop)
+            publisher.close()
+            pool.close()
+
+    def provide_pool() -> ConnectionPool[Any]:
+        if runtime.pool is None:
+            raise ServiceUnavailable("the database is not ready")
+        return runtime.pool
+
+    def provide_feedback() -> FeedbackService:
+        return FeedbackService(provide_pool())
+
+    admin = Router(path="/", route_handlers=[delete_user], guards=[admin_guard(settings.admin_token)])
+    return build_app(
+        "feedback",
+        [submit_feedback, get_feedback, get_stats, admin],
+        ready=runtime.not_ready,
+        lifespan=[lifespan],
+        dependencies={
+            "pool": Provide(provide_pool, sync_to_thread=False),
+            "feedback": Provide(provide_feedback, sync_to_thread=False),
+        },
+        guards=[api_key_guard(settings.api_keys)],
+    )

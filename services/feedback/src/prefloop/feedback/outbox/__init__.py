@@ -1,0 +1,1 @@
+"""The outbox relay: Postgres is the source of truth, Kafka is delivery."""

@@ -1,0 +1,1 @@
+"""POST /v1/feedback and GET /v1/feedback/{id}."""

@@ -1,0 +1,79 @@
+"""Check feedback against its served set and turn it into an outbox event.
+
+Used when feedback arrives for a known set and when a pending feedback's set
+arrives later; both paths write the feedback status and the outbox row in the
+caller's transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from psycopg import Connection
+
+from prefloop.feedback.metrics import FEEDBACK
+from prefloop.shared.events import FEEDBACK as FEEDBACK_TOPIC
+from prefloop.shared.events import FeedbackAction, FeedbackRecorded, ServedSuggestion, encode
+
+Row = dict[str, Any]
+
+
+def load_set(conn: Connection[Row], set_id: str) -> tuple[Row | None, list[Row]]:
+    served = conn.execute("SELECT * FROM suggestion_sets WHERE id = %s", (set_id,)).fetchone()
+    if served is None:
+        return None, []
+    rows = conn.execute(
+        "SELECT * FROM suggestions WHERE set_id = %s ORDER BY idx", (set_id,)
+    ).fetchall()
+    return served, rows
+
+
+def mismatch(action: str, suggestion_id: str | None, suggestions: list[Row]) -> str | None:
+    """Why the feedback does not fit the set, or None when it does."""
+    if action == FeedbackAction.ACCEPT and suggestion_id not in {str(s["id"]) for s in suggestions}:
+        return f"suggestion_id {suggestion_id} is not one of the set's suggestions"
+    return None
+
+
+def record(conn: Connection[Row], feedback: Row, served: Row, suggestions: list[Row]) -> str:
+    """Mark the feedback recorded and queue its FeedbackRecorded event; returns the model version."""
+    action = FeedbackAction(feedback["action"])
+    # Only an accepted title is "chosen" among the shown ones; an edit prefers
+    # the user's own text over every shown title, the edited one included.
+    chosen_id = str(feedback["suggestion_id"]) if action == FeedbackAction.ACCEPT else None
+    chosen = next((s for s in suggestions if str(s["id"]) == chosen_id), None)
+    rejected = [s for s in suggestions if s is not chosen]
+    chosen_text = chosen["text"] if chosen else feedback["edited_text"]
+    event = FeedbackRecorded(
+        feedback_id=str(feedback["id"]),
+        suggestion_set_id=str(served["id"]),
+        action=action,
+        idea=served["idea"],
+        prompt_template_version=served["prompt_template_version"],
+        chosen_text=chosen_text if action != FeedbackAction.REJECT_ALL else None,
+        chosen_model_version=chosen["model_version"] if chosen else None,
+        rejected=tuple(
+            ServedSuggestion(str(s["id"]), s["idx"], s["text"], s["model_version"]) for s in rejected
+        ),
+        user_id=feedback["user_id"],
+        recorded_at_ms=int(time.time() * 1000),
+    )
+    conn.execute(
+        "UPDATE feedback SET status = 'recorded', model_version = %s, resolved_at = now() "
+        "WHERE id = %s",
+        (served["model_version"], feedback["id"]),
+    )
+    conn.execute(
+        "INSERT INTO outbox (topic, key, payload) VALUES (%s, %s, %s)",
+        (FEEDBACK_TOPIC.name, str(served["id"]), encode(event)),
+    )
+    FEEDBACK.labels(action=action.value, model_version=served["model_version"]).inc()
+    return str(served["model_version"])
+
+
+def mark_invalid(conn: Connection[Row], feedback_id: str, reason: str) -> None:
+    conn.execute(
+        "UPDATE feedback SET status = 'invalid', status_detail = %s, resolved_at = now() WHERE id = %s",
+        (reason, feedback_id),
+    )

@@ -1,0 +1,1 @@
+"""SuggestionsServed events into the feedback schema; pending feedback resolved."""

@@ -1,0 +1,1 @@
+"""GET /v1/stats: acceptance, edit and reject-all rates per model version."""
