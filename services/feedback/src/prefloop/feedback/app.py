@@ -14,7 +14,6 @@ from litestar import Litestar, Router
 from litestar.di import Provide
 from psycopg_pool import ConnectionPool
 
-from prefloop.feedback.outbox.relay import OutboxRelay
 from prefloop.feedback.recording.expiry import expire_pending
 from prefloop.feedback.recording.routes import get_feedback, submit_feedback
 from prefloop.feedback.recording.service import FeedbackService
@@ -27,6 +26,7 @@ from prefloop.shared.db import apply_migrations, open_pool
 from prefloop.shared.events import SUGGESTIONS
 from prefloop.shared.http import ServiceUnavailable, build_app
 from prefloop.shared.kafka import ConsumerLoop, KafkaEventPublisher
+from prefloop.shared.outbox import OutboxRelay
 from prefloop.shared.workers import PeriodicWorker
 
 SCHEMA = "feedback"
@@ -53,7 +53,7 @@ def create_app(settings: FeedbackSettings) -> Litestar:
         await asyncio.to_thread(apply_migrations, database_url, SCHEMA, MIGRATIONS)
         pool = await asyncio.to_thread(open_pool, database_url, SCHEMA, 1, settings.pool_size)
         publisher = KafkaEventPublisher(bootstrap, "feedback")
-        relay = OutboxRelay(pool, publisher, settings.relay_batch)
+        relay = OutboxRelay(pool, publisher, "feedback", settings.relay_batch)
         runtime.workers = [
             PeriodicWorker("outbox-relay", settings.relay_interval_s, relay.drain),
             PeriodicWorker("pending-expiry", 5.0, lambda: expire_pending(pool, settings.pending_ttl_s)),

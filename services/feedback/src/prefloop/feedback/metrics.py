@@ -11,10 +11,6 @@ PENDING_FEEDBACK = Gauge("prefloop_feedback_pending", "Feedback waiting for its 
 EXPIRED_FEEDBACK = Counter(
     "prefloop_feedback_expired_total", "Pending feedback whose set never arrived in time"
 )
-OUTBOX_BACKLOG = Gauge("prefloop_outbox_backlog", "Outbox rows not yet acknowledged by the broker")
-OUTBOX_PUBLISH_SECONDS = Histogram(
-    "prefloop_outbox_publish_seconds", "Time to publish one outbox batch and get its acknowledgements"
-)
 SETS_RECEIVED = Counter("prefloop_suggestion_sets_received_total", "SuggestionsServed events stored")
 ACCEPTANCE_RATE = Gauge(
     "prefloop_acceptance_rate", "Accepted share of feedback per model version (last stats window)",

@@ -5,7 +5,7 @@ Module-level collectors register once per process in the default registry.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 CONSUMER_LAG = Gauge(
     "prefloop_consumer_lag",
@@ -16,4 +16,12 @@ DLQ_MESSAGES = Counter(
     "prefloop_dlq_messages_total",
     "Undecodable messages sent to a DLQ, by source topic",
     ["topic"],
+)
+OUTBOX_BACKLOG = Gauge(
+    "prefloop_outbox_backlog", "Outbox rows not yet acknowledged by the broker", ["service"]
+)
+OUTBOX_PUBLISH_SECONDS = Histogram(
+    "prefloop_outbox_publish_seconds",
+    "Time to publish one outbox batch and get its acknowledgements",
+    ["service"],
 )

@@ -14,7 +14,8 @@ from psycopg import Connection
 
 from prefloop.feedback.metrics import FEEDBACK
 from prefloop.shared.events import FEEDBACK as FEEDBACK_TOPIC
-from prefloop.shared.events import FeedbackAction, FeedbackRecorded, ServedSuggestion, encode
+from prefloop.shared.events import FeedbackAction, FeedbackRecorded, ServedSuggestion
+from prefloop.shared.outbox import enqueue
 
 Row = dict[str, Any]
 
@@ -64,10 +65,7 @@ def record(conn: Connection[Row], feedback: Row, served: Row, suggestions: list[
         "WHERE id = %s",
         (served["model_version"], feedback["id"]),
     )
-    conn.execute(
-        "INSERT INTO outbox (topic, key, payload) VALUES (%s, %s, %s)",
-        (FEEDBACK_TOPIC.name, str(served["id"]), encode(event)),
-    )
+    enqueue(conn, FEEDBACK_TOPIC.name, str(served["id"]), event)
     FEEDBACK.labels(action=action.value, model_version=served["model_version"]).inc()
     return str(served["model_version"])
 

@@ -10,7 +10,8 @@ from litestar import delete
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
-from prefloop.shared.events import FEEDBACK, UserErased, encode
+from prefloop.shared.events import FEEDBACK, UserErased
+from prefloop.shared.outbox import enqueue
 from prefloop.shared.http import BadRequest
 
 MAX_USER_ID = 128
@@ -27,10 +28,7 @@ def erase_user(pool: ConnectionPool[Any], user_id: str) -> ErasureOut:
         feedback = conn.execute("DELETE FROM feedback WHERE user_id = %s", (user_id,)).rowcount
         sets = conn.execute("DELETE FROM suggestion_sets WHERE user_id = %s", (user_id,)).rowcount
         event = UserErased(user_id=user_id, erased_at_ms=int(time.time() * 1000))
-        conn.execute(
-            "INSERT INTO outbox (topic, key, payload) VALUES (%s, %s, %s)",
-            (FEEDBACK.name, user_id, encode(event)),
-        )
+        enqueue(conn, FEEDBACK.name, user_id, event)
     return ErasureOut(user_id=user_id, feedback_deleted=feedback, sets_deleted=sets)
 
 

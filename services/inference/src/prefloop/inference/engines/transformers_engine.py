@@ -17,6 +17,7 @@ from typing import Any
 from prefloop.inference.engines.base import BASE_VERSION, Completion
 from prefloop.inference.settings import InferenceSettings
 from prefloop.shared.models import resolve_base_model
+from prefloop.shared.models.quiet import quiet_progress_bars
 from prefloop.shared.prompts import render_prompt
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class TransformersEngine:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        quiet_progress_bars()
         path = resolve_base_model(settings.base_model)
         device = settings.device
         if device == "auto":

@@ -9,9 +9,11 @@ import logging
 import time
 from typing import Any, Protocol
 
+from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
-from prefloop.feedback.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISH_SECONDS
+from prefloop.shared.events import Event, encode
+from prefloop.shared.observability.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISH_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +22,25 @@ class BatchPublisher(Protocol):
     def publish_many(self, items: list[tuple[str, str, bytes]]) -> None: ...
 
 
+# Each service's schema has this table (see its migrations):
+#   outbox (id bigserial PRIMARY KEY, topic text, key text, payload bytea,
+#           created_at timestamptz, sent_at timestamptz)
+
+
+def enqueue(conn: Connection[Any], topic: str, key: str, event: Event) -> None:
+    """Queue an event inside the caller's transaction."""
+    conn.execute(
+        "INSERT INTO outbox (topic, key, payload) VALUES (%s, %s, %s)", (topic, key, encode(event))
+    )
+
+
 class OutboxRelay:
-    def __init__(self, pool: ConnectionPool[Any], publisher: BatchPublisher, batch: int = 200) -> None:
+    def __init__(
+        self, pool: ConnectionPool[Any], publisher: BatchPublisher, service: str, batch: int = 200
+    ) -> None:
         self._pool = pool
         self._publisher = publisher
+        self._service = service
         self._batch = batch
 
     def relay_once(self) -> int:
@@ -37,7 +54,7 @@ class OutboxRelay:
             if rows:
                 started = time.perf_counter()
                 self._publisher.publish_many([(r["topic"], r["key"], bytes(r["payload"])) for r in rows])
-                OUTBOX_PUBLISH_SECONDS.observe(time.perf_counter() - started)
+                OUTBOX_PUBLISH_SECONDS.labels(service=self._service).observe(time.perf_counter() - started)
                 conn.execute(
                     "UPDATE outbox SET sent_at = now() WHERE id = ANY(%s)", ([r["id"] for r in rows],)
                 )
@@ -54,4 +71,4 @@ class OutboxRelay:
             while self.relay_once() == self._batch:
                 pass
         finally:
-            OUTBOX_BACKLOG.set(self.backlog())
+            OUTBOX_BACKLOG.labels(service=self._service).set(self.backlog())

@@ -1,1 +1,0 @@
-"""The outbox relay: Postgres is the source of truth, Kafka is delivery."""

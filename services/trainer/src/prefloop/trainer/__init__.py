@@ -1,0 +1,1 @@
+"""prefloop trainer: preference pairs from feedback, DPO rounds, the adapter registry."""

@@ -1,0 +1,103 @@
+"""create_app(settings) -> Litestar: pool, migrations, the feedback consumer,
+the outbox relay and the round worker (training runs beside consumption,
+never blocking it)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.di import Provide
+from psycopg_pool import ConnectionPool
+
+from prefloop.shared.adapters import AdapterStore
+from prefloop.shared.auth import admin_guard, api_key_guard
+from prefloop.shared.db import apply_migrations, open_pool
+from prefloop.shared.events import FEEDBACK
+from prefloop.shared.http import ServiceUnavailable, build_app
+from prefloop.shared.kafka import ConsumerLoop, KafkaEventPublisher
+from prefloop.shared.models import resolve_base_model
+from prefloop.shared.outbox import OutboxRelay
+from prefloop.shared.workers import PeriodicWorker
+from prefloop.trainer.pairs.consumer import FeedbackEventsHandler
+from prefloop.trainer.registry.routes import get_active_adapter, get_adapters
+from prefloop.trainer.runs.routes import list_runs, request_run
+from prefloop.trainer.settings import TrainerSettings
+from prefloop.trainer.training.rounds import RoundPolicy, RoundRunner
+
+SCHEMA = "trainer"
+MIGRATIONS = Path(str(files("prefloop.trainer") / "migrations"))
+
+
+class Runtime:
+    def __init__(self) -> None:
+        self.pool: ConnectionPool[Any] | None = None
+        self.rounds: RoundRunner | None = None
+
+    def not_ready(self) -> list[str]:
+        return ["database"] if self.pool is None else []
+
+
+def create_app(settings: TrainerSettings) -> Litestar:
+    runtime = Runtime()
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        database_url = settings.require_database_url()
+        bootstrap = settings.require_kafka()
+        await asyncio.to_thread(apply_migrations, database_url, SCHEMA, MIGRATIONS)
+        pool = await asyncio.to_thread(open_pool, database_url, SCHEMA)
+        publisher = KafkaEventPublisher(bootstrap, "trainer")
+        relay = PeriodicWorker("outbox-relay", 0.5, OutboxRelay(pool, publisher, "trainer").drain)
+        rounds = RoundRunner(
+            pool, AdapterStore(settings.adapter_store), settings.base_model,
+            base_model_path=lambda: resolve_base_model(settings.base_model),
+            policy=RoundPolicy(settings.min_new_pairs, settings.cooldown_s, settings.eval_fraction),
+            hyperparameters=settings.dpo,
+            on_registered=relay.wake,
+        )
+        await asyncio.to_thread(rounds.recover)
+        round_worker = PeriodicWorker("rounds", settings.poll_interval_s, rounds.tick)
+        consumer = ConsumerLoop(
+            bootstrap, [FEEDBACK.name], settings.consumer_group, FeedbackEventsHandler(pool),
+            publisher, name="trainer-feedback",
+        )
+        for part in (relay, round_worker, consumer):
+            part.start()
+        runtime.pool, runtime.rounds = pool, rounds
+        try:
+            yield
+        finally:
+            runtime.pool = None
+            for part in (consumer, round_worker, relay):
+                await asyncio.to_thread(part.stop)
+            publisher.close()
+            pool.close()
+
+    def provide_pool() -> ConnectionPool[Any]:
+        if runtime.pool is None:
+            raise ServiceUnavailable("the database is not ready")
+        return runtime.pool
+
+    def provide_rounds() -> RoundRunner:
+        if runtime.rounds is None:
+            raise ServiceUnavailable("the trainer is starting")
+        return runtime.rounds
+
+    admin = Router(path="/", route_handlers=[request_run], guards=[admin_guard(settings.admin_token)])
+    return build_app(
+        "trainer",
+        [get_adapters, get_active_adapter, list_runs, admin],
+        ready=runtime.not_ready,
+        lifespan=[lifespan],
+        dependencies={
+            "pool": Provide(provide_pool, sync_to_thread=False),
+            "rounds": Provide(provide_rounds, sync_to_thread=False),
+        },
+        guards=[api_key_guard(settings.api_keys)],
+    )

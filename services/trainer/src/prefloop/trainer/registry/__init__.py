@@ -1,0 +1,1 @@
+"""The adapter registry in Postgres; every status change is an AdapterEvent."""

@@ -1,0 +1,47 @@
+"""Training runs: list them, or ask for one now (admin)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import get, post
+from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
+
+from prefloop.shared.http import Conflict
+from prefloop.trainer.training.rounds import RoundRunner
+
+
+class RunOut(BaseModel):
+    id: int
+    trigger: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    train_pairs: int | None
+    eval_pairs: int | None
+    version: str | None
+    metrics: dict[str, Any]
+    error: str | None
+
+
+class RunRequested(BaseModel):
+    requested: bool
+    waiting_pairs: int
+
+
+@get("/v1/training/runs", sync_to_thread=True)
+def list_runs(pool: ConnectionPool[Any]) -> list[RunOut]:
+    with pool.connection() as conn:
+        rows = conn.execute("SELECT * FROM training_runs ORDER BY id DESC LIMIT 100").fetchall()
+    return [RunOut(**row) for row in rows]
+
+
+@post("/v1/training/runs", status_code=202, sync_to_thread=True)
+def request_run(rounds: RoundRunner) -> RunRequested:
+    waiting = rounds.waiting_pairs()
+    if waiting == 0:
+        raise Conflict("no new pairs to train on")
+    rounds.request()
+    return RunRequested(requested=True, waiting_pairs=waiting)

@@ -1,0 +1,27 @@
+"""Trainer settings (PREFLOOP_TRAINER_*) over the shared base."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from prefloop.shared.settings import PrefloopSettings
+from prefloop.trainer.training.config import DPOHyperparameters
+
+
+class TrainerSettings(PrefloopSettings):
+    model_config = SettingsConfigDict(env_prefix="PREFLOOP_TRAINER_", populate_by_name=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8003, ge=1, le=65535)
+    min_new_pairs: int = Field(
+        default=48, ge=1, description="new pairs that start a round (sized for a 2-core demo)"
+    )
+    cooldown_s: float = Field(default=30.0, ge=0, description="minimum time between two rounds")
+    poll_interval_s: float = Field(default=2.0, gt=0, description="how often the round trigger is checked")
+    eval_fraction: float = Field(
+        default=0.2, ge=0.0, lt=1.0, description="share of ideas held out for evaluation"
+    )
+    max_adapter_rank: int = Field(default=64, ge=1, le=512)
+    consumer_group: str = "prefloop-trainer"
+    dpo: DPOHyperparameters = Field(default_factory=DPOHyperparameters)

@@ -1,0 +1,31 @@
+"""DPO hyperparameters in one typed, validated place (PREFLOOP_TRAINER_DPO__*)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, model_validator
+
+
+class DPOHyperparameters(BaseModel):
+    beta: float = Field(default=0.1, gt=0, le=5, description="DPO temperature: strength of the KL tie")
+    learning_rate: float = Field(default=5e-5, gt=0, le=1e-2)
+    epochs: float = Field(default=2.0, gt=0, le=20)
+    batch_size: int = Field(default=8, ge=1, le=256)
+    max_length: int = Field(default=128, ge=16, le=4096, description="prompt + title tokens")
+    lora_r: int = Field(default=16, ge=1, le=256)
+    lora_alpha: int = Field(default=32, ge=1, le=1024)
+    lora_dropout: float = Field(default=0.0, ge=0, lt=1)
+    target_modules: str = Field(default="all-linear", description='"all-linear" or comma-separated names')
+    warm_start: bool = Field(
+        default=True,
+        description="continue from the active adapter (its copy is the reference policy)",
+    )
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _alpha_not_below_rank(self) -> DPOHyperparameters:
+        if self.lora_alpha < self.lora_r:
+            raise ValueError(
+                f"lora_alpha ({self.lora_alpha}) below lora_r ({self.lora_r}) shrinks the update; "
+                "use lora_alpha >= lora_r"
+            )
+        return self

@@ -1,0 +1,142 @@
+"""One DPO run with TRL + PEFT LoRA on the base model.
+
+Warm start (default): continue from the active adapter; TRL then keeps a frozen
+copy of it as the reference policy, so each round is a trust-region step from
+what users see today and the loop keeps learning across rounds. Cold start:
+a fresh LoRA, with the base model (adapter disabled) as reference.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prefloop.shared.models.quiet import quiet_progress_bars
+from prefloop.shared.prompts import render_prompt
+from prefloop.trainer.metrics import STEP_SECONDS
+from prefloop.trainer.training.config import DPOHyperparameters
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainingPair:
+    idea: str
+    chosen: str
+    rejected: str
+
+
+@dataclass(frozen=True)
+class DPOResult:
+    adapter_dir: Path  # holds adapter_config.json + adapter_model.safetensors
+    metrics: dict[str, float]
+    steps: int
+    seconds_per_step: float
+
+
+def _dataset(tokenizer: Any, pairs: Sequence[TrainingPair]) -> Any:
+    from datasets import Dataset
+
+    # The prompt is rendered exactly as the inference service renders it.
+    return Dataset.from_list(
+        [{"prompt": render_prompt(tokenizer, p.idea), "chosen": p.chosen, "rejected": p.rejected}
+         for p in pairs]
+    )
+
+
+def _step_timer() -> Any:
+    from transformers import TrainerCallback
+
+    class StepTimer(TrainerCallback):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.durations: list[float] = []
+            self._started = 0.0
+
+        def on_step_begin(self, *_: Any, **__: Any) -> None:
+            self._started = time.perf_counter()
+
+        def on_step_end(self, _args: Any, state: Any, *__: Any, **___: Any) -> None:
+            took = time.perf_counter() - self._started
+            self.durations.append(took)
+            STEP_SECONDS.observe(took)
+            log.info("DPO step %d/%d took %.1f s", state.global_step, state.max_steps, took)
+
+    return StepTimer()
+
+
+def run_dpo(
+    base_model_path: str,
+    train: Sequence[TrainingPair],
+    held_out: Sequence[TrainingPair],
+    hp: DPOHyperparameters,
+    work_dir: Path,
+    parent_adapter: Path | None = None,
+) -> DPOResult:
+    import torch
+    from peft import LoraConfig, PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import DPOConfig, DPOTrainer
+
+    quiet_progress_bars()
+    on_gpu = torch.cuda.is_available()
+    tokenizer = AutoTokenizer.from_pretrained(base_model_path)
+    model = AutoModelForCausalLM.from_pretrained(
+        base_model_path, dtype=torch.bfloat16 if on_gpu else torch.float32
+    )
+    peft_config = None
+    if parent_adapter is not None and hp.warm_start:
+        model = PeftModel.from_pretrained(model, str(parent_adapter), is_trainable=True)
+    else:
+        targets: str | list[str] = hp.target_modules
+        if targets != "all-linear":
+            targets = [t.strip() for t in hp.target_modules.split(",") if t.strip()]
+        peft_config = LoraConfig(
+            r=hp.lora_r, lora_alpha=hp.lora_alpha, lora_dropout=hp.lora_dropout,
+            target_modules=targets, task_type="CAUSAL_LM",
+        )
+    args = DPOConfig(
+        output_dir=str(work_dir / "checkpoints"),
+        beta=hp.beta,
+        learning_rate=hp.learning_rate,
+        num_train_epochs=hp.epochs,
+        per_device_train_batch_size=hp.batch_size,
+        per_device_eval_batch_size=hp.batch_size,
+        max_length=hp.max_length,
+        logging_steps=1,
+        save_strategy="no",
+        report_to=[],
+        use_cpu=not on_gpu,
+        bf16=on_gpu,
+        seed=hp.seed,
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+    )
+    timer = _step_timer()
+    trainer = DPOTrainer(
+        model=model,
+        args=args,
+        train_dataset=_dataset(tokenizer, train),
+        eval_dataset=_dataset(tokenizer, held_out) if held_out else None,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        callbacks=[timer],
+    )
+    trainer.train()
+    metrics: dict[str, float] = {}
+    if held_out:
+        metrics = {k: float(v) for k, v in trainer.evaluate().items() if isinstance(v, (int, float))}
+    out = Path(tempfile.mkdtemp(prefix="adapter-", dir=work_dir))
+    # Only the trained adapter: TRL's frozen "ref" copy stays out of the store.
+    trainer.model.save_pretrained(str(out), selected_adapters=["default"])
+    durations = timer.durations or [0.0]
+    return DPOResult(
+        adapter_dir=out,
+        metrics=metrics,
+        steps=len(timer.durations),
+        seconds_per_step=sum(durations) / len(durations),
+    )

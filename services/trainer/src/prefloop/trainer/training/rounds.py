@@ -1,0 +1,191 @@
+"""A training round: pick the new pairs, split by idea, run DPO, store the
+adapter as a new immutable version, register and activate it.
+
+One round at a time (a single worker thread calls `tick`). A crash mid-round
+leaves no half-written version: the store renames a finished folder into
+place, registration is one transaction, and a run left 'running' is marked
+failed at the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from prefloop.shared.adapters import AdapterStore
+from prefloop.trainer.metrics import (
+    LAST_REWARD_ACCURACY,
+    LAST_REWARD_MARGIN,
+    PAIRS_WAITING,
+    ROUNDS,
+)
+from prefloop.trainer.registry import repository as registry
+from prefloop.trainer.training.config import DPOHyperparameters
+from prefloop.trainer.training.dpo import DPOResult, TrainingPair, run_dpo
+from prefloop.trainer.training.split import split_by_idea
+
+log = logging.getLogger(__name__)
+
+Trainer = Callable[..., DPOResult]
+
+
+@dataclass(frozen=True)
+class RoundPolicy:
+    min_new_pairs: int
+    cooldown_s: float
+    eval_fraction: float
+
+
+@dataclass(frozen=True)
+class _PairRow:
+    id: int
+    idea: str
+    idea_hash: str
+    chosen: str
+    rejected: str
+
+
+class RoundRunner:
+    def __init__(
+        self,
+        pool: ConnectionPool[Any],
+        store: AdapterStore,
+        base_model: str,
+        base_model_path: Callable[[], str],
+        policy: RoundPolicy,
+        hyperparameters: DPOHyperparameters,
+        on_registered: Callable[[], None] = lambda: None,
+        trainer: Trainer = run_dpo,
+    ) -> None:
+        self._pool = pool
+        self._store = store
+        self._base_model = base_model
+        self._base_model_path = base_model_path
+        self._policy = policy
+        self._hp = hyperparameters
+        self._on_registered = on_registered
+        self._trainer = trainer
+        self._requested = threading.Event()
+        self._last_round_at = 0.0
+        self.paused = False
+
+    def recover(self) -> None:
+        """Mark runs a crash left 'running' as failed; drop half-written store folders."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                "UPDATE training_runs SET status = 'failed', finished_at = now(), "
+                "error = 'interrupted: the trainer stopped during the round' WHERE status = 'running'"
+            )
+        if self._store.root.exists():
+            for tmp in self._store.root.glob(".tmp-*"):
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    def request(self) -> None:
+        """Ask for a round now (on demand), whatever the pair count."""
+        self._requested.set()
+
+    def waiting_pairs(self) -> int:
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT count(*) AS n FROM pairs WHERE round_id IS NULL").fetchone()
+        waiting = int(row["n"]) if row else 0
+        PAIRS_WAITING.set(waiting)
+        return waiting
+
+    def tick(self) -> int | None:
+        """Start a round when one is due; returns the run id of a round it ran."""
+        waiting = self.waiting_pairs()
+        if self.paused or waiting == 0:
+            return None
+        on_demand = self._requested.is_set()
+        cooled = time.monotonic() - self._last_round_at >= self._policy.cooldown_s
+        if not on_demand and not (waiting >= self._policy.min_new_pairs and cooled):
+            return None
+        self._requested.clear()
+        return self.run_round("on_demand" if on_demand else "new_pairs")
+
+    def run_round(self, trigger: str) -> int:
+        self._last_round_at = time.monotonic()
+        with self._pool.connection() as conn:
+            run = conn.execute(
+                "INSERT INTO training_runs (trigger, status) VALUES (%s, 'running') RETURNING id",
+                (trigger,),
+            ).fetchone()
+            assert run is not None
+            rows = conn.execute(
+                "SELECT id, idea, idea_hash, chosen, rejected FROM pairs "
+                "WHERE round_id IS NULL ORDER BY id"
+            ).fetchall()
+            parent = registry.active_version(conn)
+        run_id = int(run["id"])
+        pairs = [_PairRow(**r) for r in rows]
+        work_dir = Path(tempfile.mkdtemp(prefix=f"round-{run_id}-"))
+        try:
+            version = self._train_and_register(run_id, pairs, parent, work_dir)
+        except Exception as exc:
+            log.exception("round %d failed", run_id)
+            ROUNDS.labels(outcome="failed").inc()
+            with self._pool.connection() as conn:
+                conn.execute(
+                    "UPDATE training_runs SET status = 'failed', finished_at = now(), error = %s "
+                    "WHERE id = %s",
+                    (f"{type(exc).__name__}: {exc}", run_id),
+                )
+            return run_id
+        finally:
+            shutil.rmtree(work_dir, ignore_errors=True)
+        ROUNDS.labels(outcome="activated").inc()
+        log.info("round %d registered and activated %s", run_id, version)
+        self._on_registered()
+        return run_id
+
+    def _train_and_register(
+        self, run_id: int, pairs: list[_PairRow], parent: str | None, work_dir: Path
+    ) -> str:
+        train, held_out = split_by_idea(pairs, self._policy.eval_fraction)
+        if not train:  # every idea fell on the held-out side: too few ideas to split
+            train, held_out = pairs, []
+        log.info("round %d: %d train pairs, %d held-out pairs, parent %s",
+                 run_id, len(train), len(held_out), parent or "base")
+        parent_dir = self._store.path_of(parent) if parent else None
+        result = self._trainer(
+            self._base_model_path(),
+            [TrainingPair(p.idea, p.chosen, p.rejected) for p in train],
+            [TrainingPair(p.idea, p.chosen, p.rejected) for p in held_out],
+            self._hp,
+            work_dir,
+            parent_adapter=parent_dir,
+        )
+        metrics = {**result.metrics, "steps": result.steps, "seconds_per_step": result.seconds_per_step}
+        version = f"v{run_id:04d}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}"
+        manifest = self._store.write(
+            version, result.adapter_dir, parent=parent, base_model=self._base_model,
+            data_window={"first_pair_id": pairs[0].id, "last_pair_id": pairs[-1].id,
+                         "train_pairs": len(train), "held_out_pairs": len(held_out)},
+            metrics=metrics, hyperparameters=self._hp.model_dump(),
+        )
+        with self._pool.connection() as conn, conn.transaction():
+            registry.register(conn, manifest, metrics)
+            registry.activate(conn, version, self._base_model, reason=f"round {run_id}")
+            conn.execute(
+                "UPDATE pairs SET round_id = %s WHERE round_id IS NULL AND id <= %s",
+                (run_id, pairs[-1].id),
+            )
+            conn.execute(
+                "UPDATE training_runs SET status = 'succeeded', finished_at = now(), version = %s, "
+                "train_pairs = %s, eval_pairs = %s, metrics = %s WHERE id = %s",
+                (version, len(train), len(held_out), Jsonb(metrics), run_id),
+            )
+        if "eval_rewards/accuracies" in metrics:
+            LAST_REWARD_ACCURACY.set(metrics["eval_rewards/accuracies"])
+            LAST_REWARD_MARGIN.set(metrics["eval_rewards/margins"])
+        return version

@@ -1,0 +1,25 @@
+"""Held-out data is split by idea, never by pair: an idea's pairs all sit on one side."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
+
+class HasIdeaHash(Protocol):
+    @property
+    def idea_hash(self) -> str: ...
+
+
+T = TypeVar("T", bound=HasIdeaHash)
+
+
+def is_held_out(idea_hash: str, eval_fraction: float) -> bool:
+    # The first 8 hex digits of sha256 are uniform: a stable per-idea draw.
+    return int(idea_hash[:8], 16) / 0xFFFFFFFF < eval_fraction
+
+
+def split_by_idea(pairs: Sequence[T], eval_fraction: float) -> tuple[list[T], list[T]]:
+    train = [p for p in pairs if not is_held_out(p.idea_hash, eval_fraction)]
+    held_out = [p for p in pairs if is_held_out(p.idea_hash, eval_fraction)]
+    return train, held_out
