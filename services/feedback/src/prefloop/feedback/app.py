@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar
 from litestar.di import Provide
 from psycopg_pool import ConnectionPool
 
@@ -30,7 +29,7 @@ from prefloop.shared.outbox import OutboxRelay
 from prefloop.shared.workers import PeriodicWorker
 
 SCHEMA = "feedback"
-MIGRATIONS = Path(str(files("prefloop.feedback") / "migrations"))
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class Runtime:
@@ -84,15 +83,14 @@ def create_app(settings: FeedbackSettings) -> Litestar:
     def provide_feedback() -> FeedbackService:
         return FeedbackService(provide_pool())
 
-    admin = Router(path="/", route_handlers=[delete_user], guards=[admin_guard(settings.admin_token)])
     return build_app(
         "feedback",
-        [submit_feedback, get_feedback, get_stats, admin],
+        [submit_feedback, get_feedback, get_stats, delete_user],
         ready=runtime.not_ready,
         lifespan=[lifespan],
         dependencies={
             "pool": Provide(provide_pool, sync_to_thread=False),
             "feedback": Provide(provide_feedback, sync_to_thread=False),
         },
-        guards=[api_key_guard(settings.api_keys)],
+        guards=[api_key_guard(settings.api_keys), admin_guard(settings.admin_token)],
     )

@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar
 from litestar.di import Provide
 from psycopg_pool import ConnectionPool
 
@@ -31,7 +30,7 @@ from prefloop.trainer.settings import TrainerSettings
 from prefloop.trainer.training.rounds import RoundPolicy, RoundRunner
 
 SCHEMA = "trainer"
-MIGRATIONS = Path(str(files("prefloop.trainer") / "migrations"))
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class Runtime:
@@ -89,15 +88,14 @@ def create_app(settings: TrainerSettings) -> Litestar:
             raise ServiceUnavailable("the trainer is starting")
         return runtime.rounds
 
-    admin = Router(path="/", route_handlers=[request_run], guards=[admin_guard(settings.admin_token)])
     return build_app(
         "trainer",
-        [get_adapters, get_active_adapter, list_runs, admin],
+        [get_adapters, get_active_adapter, list_runs, request_run],
         ready=runtime.not_ready,
         lifespan=[lifespan],
         dependencies={
             "pool": Provide(provide_pool, sync_to_thread=False),
             "rounds": Provide(provide_rounds, sync_to_thread=False),
         },
-        guards=[api_key_guard(settings.api_keys)],
+        guards=[api_key_guard(settings.api_keys), admin_guard(settings.admin_token)],
     )

@@ -38,8 +38,15 @@ def api_key_guard(keys: Sequence[str]) -> Guard:
     return guard
 
 
+ADMIN = {"admin": True}  # route handler opt that marks an admin endpoint
+
+
 def admin_guard(token: str | None) -> Guard:
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Enforces the admin token on handlers declared with `opt=ADMIN`."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        if not handler.opt.get("admin"):
+            return
         if token is None:
             raise Forbidden("admin endpoints are disabled: PREFLOOP_ADMIN_TOKEN is not set")
         given = connection.headers.get("x-admin-token")

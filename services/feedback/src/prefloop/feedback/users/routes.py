@@ -10,6 +10,7 @@ from litestar import delete
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
+from prefloop.shared.auth import ADMIN
 from prefloop.shared.events import FEEDBACK, UserErased
 from prefloop.shared.outbox import enqueue
 from prefloop.shared.http import BadRequest
@@ -32,7 +33,7 @@ def erase_user(pool: ConnectionPool[Any], user_id: str) -> ErasureOut:
     return ErasureOut(user_id=user_id, feedback_deleted=feedback, sets_deleted=sets)
 
 
-@delete("/v1/users/{user_id:str}", status_code=200, sync_to_thread=True)
+@delete("/v1/users/{user_id:str}", status_code=200, sync_to_thread=True, opt=ADMIN)
 def delete_user(user_id: str, pool: ConnectionPool[Any]) -> ErasureOut:
     if len(user_id) > MAX_USER_ID:
         raise BadRequest(f"user_id is {len(user_id)} characters long, the limit is {MAX_USER_ID}")

@@ -9,6 +9,7 @@ from litestar import get, post
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
+from prefloop.shared.auth import ADMIN
 from prefloop.shared.http import Conflict
 from prefloop.trainer.training.rounds import RoundRunner
 
@@ -38,7 +39,7 @@ def list_runs(pool: ConnectionPool[Any]) -> list[RunOut]:
     return [RunOut(**row) for row in rows]
 
 
-@post("/v1/training/runs", status_code=202, sync_to_thread=True)
+@post("/v1/training/runs", status_code=202, sync_to_thread=True, opt=ADMIN)
 def request_run(rounds: RoundRunner) -> RunRequested:
     waiting = rounds.waiting_pairs()
     if waiting == 0:

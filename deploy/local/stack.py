@@ -1,0 +1,111 @@
+"""`make up` / `make demo`: the whole prefloop loop on this machine.
+
+Starts embedded Postgres and the Tansu broker unless PREFLOOP_DATABASE_URL /
+PREFLOOP_KAFKA_BOOTSTRAP_SERVERS point elsewhere, creates the topics, starts
+the three services and waits for them to be ready. With --demo, simulated
+users send traffic and a status line shows the loop turning. Ctrl-C stops
+everything. Local state lives in .prefloop/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from prefloop.shared.embedded import LocalStack
+from prefloop.shared.observability import configure_logging
+from prefloop.simulator.client import PrefloopClient
+from prefloop.simulator.settings import SimulatorSettings
+from prefloop.simulator.traffic import Traffic
+
+log = logging.getLogger("prefloop.stack")
+
+
+def _get(url: str) -> Any:
+    try:
+        response = httpx.get(url, timeout=5)
+        return response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+def status_line(stack: LocalStack, started: float) -> str:
+    models = _get(f"{stack.url('inference')}/v1/models") or {}
+    stats = _get(f"{stack.url('feedback')}/v1/stats") or {}
+    runs = _get(f"{stack.url('trainer')}/v1/training/runs") or []
+    versions = stats.get("versions", [])
+    served = sum(v["sets_served"] for v in versions)
+    feedback = sum(v["feedback"] for v in versions)
+    rates = ", ".join(
+        f"{v['model_version']}={v['acceptance_rate']:.2f}" if v["acceptance_rate"] is not None
+        else f"{v['model_version']}=-"
+        for v in versions
+    )
+    done = [r for r in runs if r["status"] == "succeeded"]
+    running = any(r["status"] == "running" for r in runs)
+    last = done[0]["metrics"].get("eval_rewards/accuracies") if done else None
+    accuracy = f"{last:.2f}" if isinstance(last, float) else "-"
+    return (
+        f"[{time.monotonic() - started:6.0f}s] sets {served:4d} | feedback {feedback:4d} | "
+        f"acceptance {rates or '-'} | rounds {len(done)}{' (training)' if running else ''} "
+        f"reward acc {accuracy} | active {models.get('active_version', '?')}"
+    )
+
+
+def run_demo(stack: LocalStack, minutes: float) -> None:
+    settings = SimulatorSettings(
+        inference_url=stack.url("inference"), feedback_url=stack.url("feedback")
+    )
+    client = PrefloopClient(settings.inference_url, settings.feedback_url)
+    traffic = Traffic(settings, client)
+    thread = threading.Thread(target=traffic.run, args=(minutes * 60,), daemon=True)
+    started = time.monotonic()
+    thread.start()
+    first_activation: float | None = None
+    try:
+        while thread.is_alive():
+            line = status_line(stack, started)
+            print(line, flush=True)
+            if first_activation is None and "active base" not in line and "active ?" not in line:
+                first_activation = time.monotonic() - started
+                print(f"==> first adapter active after {first_activation:.0f} s", flush=True)
+            thread.join(10)
+    finally:
+        traffic.stop()
+        client.close()
+    print(status_line(stack, started))
+    print(f"simulated traffic: {dict(traffic.counts)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--demo", action="store_true", help="also run simulated users with a status line")
+    parser.add_argument("--minutes", type=float, default=10.0, help="demo length")
+    parser.add_argument("--state-dir", type=Path, default=Path(".prefloop"))
+    args = parser.parse_args()
+    configure_logging("stack")
+    stack = LocalStack(args.state_dir)
+    try:
+        stack.start()
+        for spec in stack.services:
+            print(f"  {spec.name:9s} {spec.url}  (OpenAPI {spec.url}/schema, metrics {spec.url}/metrics)")
+        print(f"  logs in {args.state_dir / 'logs'}; Ctrl-C stops everything", flush=True)
+        if args.demo:
+            run_demo(stack, args.minutes)
+        else:
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        print("\nstopping…")
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

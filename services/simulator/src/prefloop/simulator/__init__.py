@@ -1,0 +1,1 @@
+"""prefloop simulator: simulated users with a hidden taste, for the demo, load and learning checks."""
