@@ -43,7 +43,8 @@ def status_line(stack: LocalStack, started: float) -> str:
     served = sum(v["sets_served"] for v in versions)
     feedback = sum(v["feedback"] for v in versions)
     rates = ", ".join(
-        f"{v['model_version']}={v['acceptance_rate']:.2f}" if v["acceptance_rate"] is not None
+        f"{v['model_version']}={v['acceptance_rate']:.2f}"
+        if v["acceptance_rate"] is not None
         else f"{v['model_version']}=-"
         for v in versions
     )
@@ -59,9 +60,7 @@ def status_line(stack: LocalStack, started: float) -> str:
 
 
 def run_demo(stack: LocalStack, minutes: float) -> None:
-    settings = SimulatorSettings(
-        inference_url=stack.url("inference"), feedback_url=stack.url("feedback")
-    )
+    settings = SimulatorSettings(inference_url=stack.url("inference"), feedback_url=stack.url("feedback"))
     client = PrefloopClient(settings.inference_url, settings.feedback_url)
     traffic = Traffic(settings, client)
     thread = threading.Thread(target=traffic.run, args=(minutes * 60,), daemon=True)
@@ -84,7 +83,9 @@ def run_demo(stack: LocalStack, minutes: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--demo", action="store_true", help="also run simulated users with a status line")
     parser.add_argument("--minutes", type=float, default=10.0, help="demo length")
     parser.add_argument("--state-dir", type=Path, default=Path(".prefloop"))

@@ -58,8 +58,12 @@ def create_app(settings: FeedbackSettings) -> Litestar:
             PeriodicWorker("pending-expiry", 5.0, lambda: expire_pending(pool, settings.pending_ttl_s)),
         ]
         runtime.consumer = ConsumerLoop(
-            bootstrap, [SUGGESTIONS.name], settings.consumer_group, ServedSetsHandler(pool),
-            publisher, name="feedback-sets",
+            bootstrap,
+            [SUGGESTIONS.name],
+            settings.consumer_group,
+            ServedSetsHandler(pool),
+            publisher,
+            name="feedback-sets",
         )
         for worker in runtime.workers:
             worker.start()

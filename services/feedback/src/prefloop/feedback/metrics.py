@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge
 
 FEEDBACK = Counter(
-    "prefloop_feedback_total", "Recorded feedback by action and model version", ["action", "model_version"]
+    "prefloop_feedback_total",
+    "Recorded feedback by action and model version",
+    ["action", "model_version"],
 )
 PENDING_FEEDBACK = Gauge("prefloop_feedback_pending", "Feedback waiting for its suggestion set")
 EXPIRED_FEEDBACK = Counter(
@@ -13,6 +15,7 @@ EXPIRED_FEEDBACK = Counter(
 )
 SETS_RECEIVED = Counter("prefloop_suggestion_sets_received_total", "SuggestionsServed events stored")
 ACCEPTANCE_RATE = Gauge(
-    "prefloop_acceptance_rate", "Accepted share of feedback per model version (last stats window)",
+    "prefloop_acceptance_rate",
+    "Accepted share of feedback per model version (last stats window)",
     ["model_version"],
 )

@@ -58,37 +58,50 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         runtime.publisher = publisher or KafkaEventPublisher(settings.require_kafka(), "inference")
-        runtime.engine = engine or await asyncio.to_thread(create_engine, settings)
+        model: Engine = engine if engine is not None else await asyncio.to_thread(create_engine, settings)
+        runtime.engine = model
 
         def report_refusal(version: str, reason: str) -> None:
             event = AdapterEvent(
-                AdapterEventType.REJECTED, version, settings.base_model,
-                reason=f"inference refused it: {reason}", at_ms=int(time.time() * 1000),
+                AdapterEventType.REJECTED,
+                version,
+                settings.base_model,
+                reason=f"inference refused it: {reason}",
+                at_ms=int(time.time() * 1000),
             )
             assert runtime.publisher is not None
             runtime.publisher.publish(ADAPTERS.name, version, event)
 
         runtime.adapters = AdapterManager(
-            runtime.engine, store, settings.base_model, settings.max_adapter_rank,
+            model,
+            store,
+            settings.base_model,
+            settings.max_adapter_rank,
             on_refused=report_refusal,
         )
         if settings.kafka_bootstrap_servers:
             runtime.consumer = ConsumerLoop(
-                settings.kafka_bootstrap_servers, [ADAPTERS.name], None,
+                settings.kafka_bootstrap_servers,
+                [ADAPTERS.name],
+                None,
                 AdapterEventHandler(runtime.adapters, asyncio.get_running_loop()),
-                runtime.publisher, name="inference-adapters",
+                runtime.publisher,
+                name="inference-adapters",
             )
             runtime.consumer.start()
         runtime.service = SuggestionService(
-            runtime.engine, runtime.adapters, runtime.publisher,
-            oversample=settings.oversample, attempts=settings.attempts,
+            model,
+            runtime.adapters,
+            runtime.publisher,
+            oversample=settings.oversample,
+            attempts=settings.attempts,
         )
         try:
             yield
         finally:
             if runtime.consumer:
                 await asyncio.to_thread(runtime.consumer.stop)
-            await runtime.engine.close()
+            await model.close()
             runtime.publisher.close()
 
     def provide_service() -> SuggestionService:

@@ -22,4 +22,7 @@ class InferenceSettings(PrefloopSettings):
     oversample: int = Field(default=2, ge=0, le=8, description="extra candidates per request")
     attempts: int = Field(default=3, ge=1, le=6, description="generation rounds to reach N titles")
     max_adapter_rank: int = Field(default=64, ge=1, le=512)
+    torch_threads: int | None = Field(
+        default=None, ge=1, le=256, description="CPU threads for torch; unset keeps torch's default"
+    )
     device: str = Field(default="auto", description="auto, cpu or cuda")

@@ -11,19 +11,89 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-HYPE_WORDS = frozenset({
-    "unlock", "unlocking", "unleash", "unleashing", "reveal", "revealed", "revealing", "secret",
-    "secrets", "ultimate", "revolutionise", "revolutionize", "revolutionary", "insane", "shocking",
-    "epic", "mind-blowing", "game-changer", "game-changing", "amazing", "incredible",
-})
+HYPE_WORDS = frozenset(
+    {
+        "unlock",
+        "unlocking",
+        "unleash",
+        "unleashing",
+        "reveal",
+        "revealed",
+        "revealing",
+        "secret",
+        "secrets",
+        "ultimate",
+        "revolutionise",
+        "revolutionize",
+        "revolutionary",
+        "insane",
+        "shocking",
+        "epic",
+        "mind-blowing",
+        "game-changer",
+        "game-changing",
+        "amazing",
+        "incredible",
+    }
+)
 MEDIUM_WORDS = frozenset({"video", "videos", "youtube", "vlog"})
-STOPWORDS = frozenset({
-    "the", "and", "for", "with", "from", "that", "this", "your", "you", "how", "what", "why",
-    "when", "into", "about", "after", "before", "over", "under", "while", "just", "make", "making",
-    "using", "our", "their", "them", "they", "was", "were", "are", "have", "has", "had", "its",
-    "out", "all", "any", "can", "will", "one", "two", "three", "first", "week", "weeks", "day",
-    "days", "year", "years", "my", "his", "her",
-})
+STOPWORDS = frozenset(
+    {
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "that",
+        "this",
+        "your",
+        "you",
+        "how",
+        "what",
+        "why",
+        "when",
+        "into",
+        "about",
+        "after",
+        "before",
+        "over",
+        "under",
+        "while",
+        "just",
+        "make",
+        "making",
+        "using",
+        "our",
+        "their",
+        "them",
+        "they",
+        "was",
+        "were",
+        "are",
+        "have",
+        "has",
+        "had",
+        "its",
+        "out",
+        "all",
+        "any",
+        "can",
+        "will",
+        "one",
+        "two",
+        "three",
+        "first",
+        "week",
+        "weeks",
+        "day",
+        "days",
+        "year",
+        "years",
+        "my",
+        "his",
+        "her",
+    }
+)
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
 
 
@@ -63,8 +133,11 @@ class Taste:
 
     def edit(self, idea: str, title: str) -> str:
         """The user's own cleaned variant of a title they liked."""
-        kept = [w for w in title.replace("!", "").split()
-                if w.lower().strip(".,:;") not in self.hype_words | MEDIUM_WORDS]
+        kept = [
+            w
+            for w in title.replace("!", "").split()
+            if w.lower().strip(".,:;") not in self.hype_words | MEDIUM_WORDS
+        ]
         text = " ".join(kept).strip(" -:,")
         if len(text) > self.max_chars:
             text = text[: self.max_chars].rsplit(" ", 1)[0]

@@ -21,15 +21,20 @@ log = logging.getLogger(__name__)
 
 
 class Traffic:
-    def __init__(self, settings: SimulatorSettings, client: PrefloopClient, taste: Taste | None = None) -> None:
+    def __init__(
+        self, settings: SimulatorSettings, client: PrefloopClient, taste: Taste | None = None
+    ) -> None:
         self._settings = settings
         self._client = client
         rng = random.Random(settings.seed)
         self._ideas, _ = split_ideas()
         self._users = [
             SimulatedUser(
-                f"sim-{i}", taste or Taste(), random.Random(rng.random()),
-                temperature=settings.temperature, edit_probability=settings.edit_probability,
+                f"sim-{i}",
+                taste or Taste(),
+                random.Random(rng.random()),
+                temperature=settings.temperature,
+                edit_probability=settings.edit_probability,
                 reject_below=settings.reject_below,
             )
             for i in range(settings.users)
@@ -67,7 +72,9 @@ class Traffic:
             while not self._stop.is_set() and time.monotonic() < deadline:
                 started = time.monotonic()
                 self.one()
-                self._stop.wait(max(0.0, interval * self._settings.concurrency - (time.monotonic() - started)))
+                self._stop.wait(
+                    max(0.0, interval * self._settings.concurrency - (time.monotonic() - started))
+                )
 
         with ThreadPoolExecutor(self._settings.concurrency) as pool:
             for _ in range(self._settings.concurrency):

@@ -29,7 +29,7 @@ class SimulatedUser:
     user_id: str
     taste: Taste
     rng: random.Random
-    temperature: float = 0.5   # softmax noise: lower is pickier
+    temperature: float = 0.5  # softmax noise: lower is pickier
     edit_probability: float = 0.1
     reject_below: float = -2.0  # reject all when even the best title scores below this
 

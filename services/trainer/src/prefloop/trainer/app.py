@@ -54,17 +54,27 @@ def create_app(settings: TrainerSettings) -> Litestar:
         publisher = KafkaEventPublisher(bootstrap, "trainer")
         relay = PeriodicWorker("outbox-relay", 0.5, OutboxRelay(pool, publisher, "trainer").drain)
         rounds = RoundRunner(
-            pool, AdapterStore(settings.adapter_store), settings.base_model,
+            pool,
+            AdapterStore(settings.adapter_store),
+            settings.base_model,
             base_model_path=lambda: resolve_base_model(settings.base_model),
             policy=RoundPolicy(settings.min_new_pairs, settings.cooldown_s, settings.eval_fraction),
             hyperparameters=settings.dpo,
             on_registered=relay.wake,
         )
+        if settings.torch_threads:
+            import torch
+
+            torch.set_num_threads(settings.torch_threads)
         await asyncio.to_thread(rounds.recover)
         round_worker = PeriodicWorker("rounds", settings.poll_interval_s, rounds.tick)
         consumer = ConsumerLoop(
-            bootstrap, [FEEDBACK.name], settings.consumer_group, FeedbackEventsHandler(pool),
-            publisher, name="trainer-feedback",
+            bootstrap,
+            [FEEDBACK.name],
+            settings.consumer_group,
+            FeedbackEventsHandler(pool),
+            publisher,
+            name="trainer-feedback",
         )
         for part in (relay, round_worker, consumer):
             part.start()

@@ -9,9 +9,12 @@ PAIRS_DROPPED = Counter("prefloop_pairs_dropped_total", "Candidate pairs dropped
 PAIRS_WAITING = Gauge("prefloop_pairs_waiting", "Pairs not yet used by a round")
 ROUNDS = Counter("prefloop_training_rounds_total", "Training rounds by outcome", ["outcome"])
 STEP_SECONDS = Histogram(
-    "prefloop_training_step_seconds", "Seconds per DPO optimizer step",
+    "prefloop_training_step_seconds",
+    "Seconds per DPO optimizer step",
     buckets=(0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120),
 )
-LAST_REWARD_ACCURACY = Gauge("prefloop_training_reward_accuracy", "Held-out reward accuracy of the last round")
+LAST_REWARD_ACCURACY = Gauge(
+    "prefloop_training_reward_accuracy", "Held-out reward accuracy of the last round"
+)
 LAST_REWARD_MARGIN = Gauge("prefloop_training_reward_margin", "Held-out reward margin of the last round")
 ACTIVE_ADAPTER = Info("prefloop_trainer_active_adapter", "The registry's active version")

@@ -10,7 +10,9 @@ from prefloop.trainer.training.config import DPOHyperparameters
 
 
 class TrainerSettings(PrefloopSettings):
-    model_config = SettingsConfigDict(env_prefix="PREFLOOP_TRAINER_", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="PREFLOOP_TRAINER_", env_nested_delimiter="__", populate_by_name=True
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(default=8003, ge=1, le=65535)
@@ -23,5 +25,8 @@ class TrainerSettings(PrefloopSettings):
         default=0.2, ge=0.0, lt=1.0, description="share of ideas held out for evaluation"
     )
     max_adapter_rank: int = Field(default=64, ge=1, le=512)
+    torch_threads: int | None = Field(
+        default=None, ge=1, le=256, description="CPU threads for torch; unset keeps torch's default"
+    )
     consumer_group: str = "prefloop-trainer"
     dpo: DPOHyperparameters = Field(default_factory=DPOHyperparameters)

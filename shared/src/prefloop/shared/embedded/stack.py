@@ -72,6 +72,11 @@ class LocalStack:
         ensure_topics(env["PREFLOOP_KAFKA_BOOTSTRAP_SERVERS"])
         env.setdefault("PREFLOOP_ADAPTER_STORE", str(self.state_dir / "adapters"))
         env.setdefault("PREFLOOP_MODEL_CACHE", str(Path(".prefloop/models").resolve()))
+        # Inference and trainer share this machine: split the cores between
+        # them instead of letting both oversubscribe every core.
+        share = str(max(1, (os.cpu_count() or 2) // 2))
+        env.setdefault("PREFLOOP_INFERENCE_TORCH_THREADS", share)
+        env.setdefault("PREFLOOP_TRAINER_TORCH_THREADS", share)
         self.env = env
         return env
 
@@ -81,7 +86,10 @@ class LocalStack:
             env = {**self.env, f"{prefix}PORT": str(spec.port)}
             log_file = open(self.state_dir / "logs" / f"{spec.name}.log", "ab")  # noqa: SIM115
             self._processes[spec.name] = subprocess.Popen(
-                [sys.executable, "-m", spec.module], env=env, stdout=log_file, stderr=subprocess.STDOUT
+                [sys.executable, "-m", spec.module],
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
             )
         for spec in self.services:
             self._wait_ready(spec, timeout_s)

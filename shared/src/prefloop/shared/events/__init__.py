@@ -1,6 +1,7 @@
 """Typed domain events and their single wire codec (protobuf, see proto/)."""
 
 from prefloop.shared.events.codec import DecodeError, decode, encode
+from prefloop.shared.events.topics import ADAPTERS, FEEDBACK, SUGGESTIONS, Topic, all_topics
 from prefloop.shared.events.types import (
     AdapterEvent,
     AdapterEventType,
@@ -11,7 +12,6 @@ from prefloop.shared.events.types import (
     SuggestionsServed,
     UserErased,
 )
-from prefloop.shared.events.topics import ADAPTERS, FEEDBACK, SUGGESTIONS, Topic, all_topics
 
 __all__ = [
     "ADAPTERS",
@@ -19,8 +19,8 @@ __all__ = [
     "SUGGESTIONS",
     "AdapterEvent",
     "AdapterEventType",
-    "Event",
     "DecodeError",
+    "Event",
     "FeedbackAction",
     "FeedbackRecorded",
     "ServedSuggestion",

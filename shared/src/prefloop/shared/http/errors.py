@@ -73,8 +73,14 @@ def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     return _body("invalid_request", detail, 400)
 
 
-_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          413: "payload_too_large", 429: "rate_limited"}
+_CODES = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    429: "rate_limited",
+}
 
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, str]]:

@@ -40,8 +40,7 @@ class KafkaEventPublisher:
     def publish_many(self, items: list[tuple[str, str, bytes]]) -> None:
         """Send a batch, then wait for every acknowledgement (raises on the first failure)."""
         futures = [
-            self._producer.send(topic, key=key.encode(), value=payload)
-            for topic, key, payload in items
+            self._producer.send(topic, key=key.encode(), value=payload) for topic, key, payload in items
         ]
         self._producer.flush(timeout=self._timeout_s)
         for future in futures:

@@ -29,9 +29,7 @@ class BatchPublisher(Protocol):
 
 def enqueue(conn: Connection[Any], topic: str, key: str, event: Event) -> None:
     """Queue an event inside the caller's transaction."""
-    conn.execute(
-        "INSERT INTO outbox (topic, key, payload) VALUES (%s, %s, %s)", (topic, key, encode(event))
-    )
+    conn.execute("INSERT INTO outbox (topic, key, payload) VALUES (%s, %s, %s)", (topic, key, encode(event)))
 
 
 class OutboxRelay:
@@ -56,7 +54,8 @@ class OutboxRelay:
                 self._publisher.publish_many([(r["topic"], r["key"], bytes(r["payload"])) for r in rows])
                 OUTBOX_PUBLISH_SECONDS.labels(service=self._service).observe(time.perf_counter() - started)
                 conn.execute(
-                    "UPDATE outbox SET sent_at = now() WHERE id = ANY(%s)", ([r["id"] for r in rows],)
+                    "UPDATE outbox SET sent_at = now() WHERE id = ANY(%s)",
+                    ([r["id"] for r in rows],),
                 )
         return len(rows)
 

@@ -8,8 +8,7 @@ from typing import Any, Protocol
 PROMPT_TEMPLATE_VERSION = "v1"
 
 _SYSTEM = (
-    "You write YouTube video titles. Reply with one title only: "
-    "a single line, no quotes, no explanation."
+    "You write YouTube video titles. Reply with one title only: a single line, no quotes, no explanation."
 )
 
 
@@ -31,9 +30,7 @@ def prompt_messages(idea: str) -> list[dict[str, str]]:
 
 def render_prompt(tokenizer: ChatTokenizer, idea: str) -> str:
     """The exact text the model continues, chat template and generation cue included."""
-    text = tokenizer.apply_chat_template(
-        prompt_messages(idea), tokenize=False, add_generation_prompt=True
-    )
+    text = tokenizer.apply_chat_template(prompt_messages(idea), tokenize=False, add_generation_prompt=True)
     if not isinstance(text, str):
         raise TypeError("the tokenizer's chat template did not render to text")
     return text

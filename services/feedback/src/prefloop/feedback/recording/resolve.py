@@ -24,9 +24,7 @@ def load_set(conn: Connection[Row], set_id: str) -> tuple[Row | None, list[Row]]
     served = conn.execute("SELECT * FROM suggestion_sets WHERE id = %s", (set_id,)).fetchone()
     if served is None:
         return None, []
-    rows = conn.execute(
-        "SELECT * FROM suggestions WHERE set_id = %s ORDER BY idx", (set_id,)
-    ).fetchall()
+    rows = conn.execute("SELECT * FROM suggestions WHERE set_id = %s ORDER BY idx", (set_id,)).fetchall()
     return served, rows
 
 
@@ -61,8 +59,7 @@ def record(conn: Connection[Row], feedback: Row, served: Row, suggestions: list[
         recorded_at_ms=int(time.time() * 1000),
     )
     conn.execute(
-        "UPDATE feedback SET status = 'recorded', model_version = %s, resolved_at = now() "
-        "WHERE id = %s",
+        "UPDATE feedback SET status = 'recorded', model_version = %s, resolved_at = now() WHERE id = %s",
         (served["model_version"], feedback["id"]),
     )
     enqueue(conn, FEEDBACK_TOPIC.name, str(served["id"]), event)

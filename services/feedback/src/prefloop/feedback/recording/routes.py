@@ -5,17 +5,21 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from prefloop.feedback.recording.models import FeedbackIn, FeedbackOut
 from prefloop.feedback.recording.service import FeedbackService
 
 
 @post("/v1/feedback", sync_to_thread=True)
-def submit_feedback(data: FeedbackIn, feedback: FeedbackService) -> Response[FeedbackOut]:
+def submit_feedback(
+    data: JSONBody[FeedbackIn], feedback: NamedDependency[FeedbackService]
+) -> Response[FeedbackOut]:
     status, out = feedback.submit(data)
     return Response(out, status_code=status)
 
 
 @get("/v1/feedback/{feedback_id:uuid}", sync_to_thread=True)
-def get_feedback(feedback_id: UUID, feedback: FeedbackService) -> FeedbackOut:
+def get_feedback(feedback_id: UUID, feedback: NamedDependency[FeedbackService]) -> FeedbackOut:
     return feedback.get(feedback_id)

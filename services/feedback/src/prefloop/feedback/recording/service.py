@@ -114,8 +114,15 @@ class FeedbackService:
             row = conn.execute(
                 "INSERT INTO feedback (id, set_id, action, suggestion_id, edited_text, user_id, "
                 "body_hash, status) VALUES (%s, %s, %s, %s, %s, %s, %s, 'pending') RETURNING *",
-                (feedback_id, set_id, body.action.value, body.suggestion_id, body.edited_text,
-                 body.user_id, digest),
+                (
+                    feedback_id,
+                    set_id,
+                    body.action.value,
+                    body.suggestion_id,
+                    body.edited_text,
+                    body.user_id,
+                    digest,
+                ),
             ).fetchone()
             assert row is not None
             if served is None:

@@ -32,8 +32,14 @@ class ServedSetsHandler:
                     "INSERT INTO suggestion_sets (id, idea, prompt_template_version, model_version, "
                     "user_id, served_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
                     [
-                        (s.suggestion_set_id, s.idea, s.prompt_template_version, s.model_version,
-                         s.user_id, dt.datetime.fromtimestamp(s.served_at_ms / 1000, dt.UTC))
+                        (
+                            s.suggestion_set_id,
+                            s.idea,
+                            s.prompt_template_version,
+                            s.model_version,
+                            s.user_id,
+                            dt.datetime.fromtimestamp(s.served_at_ms / 1000, dt.UTC),
+                        )
                         for s in sets
                     ],
                 )

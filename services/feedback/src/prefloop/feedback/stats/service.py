@@ -63,4 +63,8 @@ def compute_stats(pool: ConnectionPool[Any], window_hours: float) -> StatsOut:
     for v in versions:
         if v.acceptance_rate is not None:
             ACCEPTANCE_RATE.labels(model_version=v.model_version).set(v.acceptance_rate)
-    return StatsOut(window_hours=window_hours, versions=versions, pending_feedback=pending["n"] if pending else 0)
+    return StatsOut(
+        window_hours=window_hours,
+        versions=versions,
+        pending_feedback=pending["n"] if pending else 0,
+    )

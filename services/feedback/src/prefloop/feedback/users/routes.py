@@ -7,13 +7,14 @@ import time
 from typing import Any
 
 from litestar import delete
+from litestar.di import NamedDependency
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from prefloop.shared.auth import ADMIN
 from prefloop.shared.events import FEEDBACK, UserErased
-from prefloop.shared.outbox import enqueue
 from prefloop.shared.http import BadRequest
+from prefloop.shared.outbox import enqueue
 
 MAX_USER_ID = 128
 
@@ -34,7 +35,7 @@ def erase_user(pool: ConnectionPool[Any], user_id: str) -> ErasureOut:
 
 
 @delete("/v1/users/{user_id:str}", status_code=200, sync_to_thread=True, opt=ADMIN)
-def delete_user(user_id: str, pool: ConnectionPool[Any]) -> ErasureOut:
+def delete_user(user_id: str, pool: NamedDependency[ConnectionPool[Any]]) -> ErasureOut:
     if len(user_id) > MAX_USER_ID:
         raise BadRequest(f"user_id is {len(user_id)} characters long, the limit is {MAX_USER_ID}")
     return erase_user(pool, user_id)

@@ -129,7 +129,7 @@ class AdapterManager:
             self._loaded.add(version)
 
     async def _release_if_idle(self, version: str) -> None:
-        if version == BASE_VERSION or version == self._active or self._leases[version] > 0:
+        if version in (BASE_VERSION, self._active) or self._leases[version] > 0:
             return
         if version in self._loaded:
             self._loaded.discard(version)

@@ -51,6 +51,8 @@ class TransformersEngine:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         quiet_progress_bars()
+        if settings.torch_threads:
+            torch.set_num_threads(settings.torch_threads)
         path = resolve_base_model(settings.base_model)
         device = settings.device
         if device == "auto":

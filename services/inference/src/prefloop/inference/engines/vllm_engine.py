@@ -44,7 +44,9 @@ class VllmEngine:
             enable_lora=True,
             max_loras=2,
             max_cpu_loras=4,
-            max_lora_rank=min(r for r in (8, 16, 32, 64, 128, 256, 320, 512) if r >= settings.max_adapter_rank),
+            max_lora_rank=min(
+                r for r in (8, 16, 32, 64, 128, 256, 320, 512) if r >= settings.max_adapter_rank
+            ),
             gpu_memory_utilization=0.85,
         )
         engine = AsyncLLM.from_engine_args(args)
@@ -68,9 +70,7 @@ class VllmEngine:
             output_kind=RequestOutputKind.FINAL_ONLY,
         )
         final = None
-        async for output in self._engine.generate(
-            prompt, params, str(uuid.uuid4()), lora_request=lora
-        ):
+        async for output in self._engine.generate(prompt, params, str(uuid.uuid4()), lora_request=lora):
             final = output
         if final is None:
             return []

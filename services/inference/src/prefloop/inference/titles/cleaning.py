@@ -29,8 +29,8 @@ _CHATTER = re.compile(
 @dataclass(frozen=True)
 class CleanResult:
     title: str | None  # None when the candidate was dropped
-    changed: bool      # True when cleaning had to alter the text
-    reason: str = ""   # why it was dropped
+    changed: bool  # True when cleaning had to alter the text
+    reason: str = ""  # why it was dropped
 
 
 def _strip_decorations(line: str) -> str:

@@ -27,9 +27,10 @@ class FeedbackEventsHandler:
                     erase_user(conn, record.event.user_id)
 
     def _store_feedback(self, conn: Connection[Any], event: FeedbackRecorded) -> None:
-        if event.user_id and conn.execute(
-            "SELECT 1 FROM erased_users WHERE user_id = %s", (event.user_id,)
-        ).fetchone():
+        if (
+            event.user_id
+            and conn.execute("SELECT 1 FROM erased_users WHERE user_id = %s", (event.user_id,)).fetchone()
+        ):
             return  # erased users stay out, even of feedback that arrives later
         pairs, dropped = build_pairs(event)
         inserted = conn.execute(
@@ -44,8 +45,15 @@ class FeedbackEventsHandler:
                 "INSERT INTO pairs (feedback_id, idea, idea_hash, prompt_template_version, chosen, "
                 "rejected, user_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 [
-                    (event.feedback_id, p.idea, p.idea_hash, p.prompt_template_version, p.chosen,
-                     p.rejected, p.user_id)
+                    (
+                        event.feedback_id,
+                        p.idea,
+                        p.idea_hash,
+                        p.prompt_template_version,
+                        p.chosen,
+                        p.rejected,
+                        p.user_id,
+                    )
                     for p in pairs
                 ],
             )
@@ -54,7 +62,5 @@ class FeedbackEventsHandler:
 
 
 def erase_user(conn: Connection[Any], user_id: str) -> None:
-    conn.execute(
-        "INSERT INTO erased_users (user_id) VALUES (%s) ON CONFLICT DO NOTHING", (user_id,)
-    )
+    conn.execute("INSERT INTO erased_users (user_id) VALUES (%s) ON CONFLICT DO NOTHING", (user_id,))
     conn.execute("DELETE FROM feedback_events WHERE user_id = %s", (user_id,))

@@ -45,11 +45,21 @@ def register(conn: Connection[Any], manifest: Manifest, metrics: dict[str, Any])
     conn.execute(
         "INSERT INTO adapters (version, parent, base_model, status, manifest, metrics) "
         "VALUES (%s, %s, %s, 'candidate', %s, %s)",
-        (manifest.version, manifest.parent, manifest.base_model, Jsonb(manifest.__dict__), Jsonb(metrics)),
+        (
+            manifest.version,
+            manifest.parent,
+            manifest.base_model,
+            Jsonb(manifest.__dict__),
+            Jsonb(metrics),
+        ),
     )
     event = AdapterEvent(
-        AdapterEventType.PUBLISHED, manifest.version, manifest.base_model,
-        path=manifest.version, parent_version=manifest.parent, at_ms=_now_ms(),
+        AdapterEventType.PUBLISHED,
+        manifest.version,
+        manifest.base_model,
+        path=manifest.version,
+        parent_version=manifest.parent,
+        at_ms=_now_ms(),
     )
     enqueue(conn, ADAPTERS.name, manifest.version, event)
 
@@ -57,16 +67,19 @@ def register(conn: Connection[Any], manifest: Manifest, metrics: dict[str, Any])
 def activate(conn: Connection[Any], version: str, base_model: str, reason: str) -> str | None:
     """Make `version` the active one (the previous one retires); returns the previous."""
     previous = active_version(conn)
-    conn.execute(
-        "UPDATE adapters SET status = 'retired', updated_at = now() WHERE status = 'active'"
-    )
+    conn.execute("UPDATE adapters SET status = 'retired', updated_at = now() WHERE status = 'active'")
     conn.execute(
         "UPDATE adapters SET status = 'active', reason = %s, updated_at = now() WHERE version = %s",
         (reason, version),
     )
     event = AdapterEvent(
-        AdapterEventType.ACTIVATED, version, base_model, path=version,
-        parent_version=previous, reason=reason, at_ms=_now_ms(),
+        AdapterEventType.ACTIVATED,
+        version,
+        base_model,
+        path=version,
+        parent_version=previous,
+        reason=reason,
+        at_ms=_now_ms(),
     )
     enqueue(conn, ADAPTERS.name, version, event)
     return previous

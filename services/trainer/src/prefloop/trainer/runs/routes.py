@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from litestar import get, post
+from litestar.di import NamedDependency
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
@@ -33,14 +34,14 @@ class RunRequested(BaseModel):
 
 
 @get("/v1/training/runs", sync_to_thread=True)
-def list_runs(pool: ConnectionPool[Any]) -> list[RunOut]:
+def list_runs(pool: NamedDependency[ConnectionPool[Any]]) -> list[RunOut]:
     with pool.connection() as conn:
         rows = conn.execute("SELECT * FROM training_runs ORDER BY id DESC LIMIT 100").fetchall()
     return [RunOut(**row) for row in rows]
 
 
 @post("/v1/training/runs", status_code=202, sync_to_thread=True, opt=ADMIN)
-def request_run(rounds: RoundRunner) -> RunRequested:
+def request_run(rounds: NamedDependency[RoundRunner]) -> RunRequested:
     waiting = rounds.waiting_pairs()
     if waiting == 0:
         raise Conflict("no new pairs to train on")

@@ -44,8 +44,10 @@ def _dataset(tokenizer: Any, pairs: Sequence[TrainingPair]) -> Any:
 
     # The prompt is rendered exactly as the inference service renders it.
     return Dataset.from_list(
-        [{"prompt": render_prompt(tokenizer, p.idea), "chosen": p.chosen, "rejected": p.rejected}
-         for p in pairs]
+        [
+            {"prompt": render_prompt(tokenizer, p.idea), "chosen": p.chosen, "rejected": p.rejected}
+            for p in pairs
+        ]
     )
 
 
@@ -96,8 +98,11 @@ def run_dpo(
         if targets != "all-linear":
             targets = [t.strip() for t in hp.target_modules.split(",") if t.strip()]
         peft_config = LoraConfig(
-            r=hp.lora_r, lora_alpha=hp.lora_alpha, lora_dropout=hp.lora_dropout,
-            target_modules=targets, task_type="CAUSAL_LM",
+            r=hp.lora_r,
+            lora_alpha=hp.lora_alpha,
+            lora_dropout=hp.lora_dropout,
+            target_modules=targets,
+            task_type="CAUSAL_LM",
         )
     args = DPOConfig(
         output_dir=str(work_dir / "checkpoints"),

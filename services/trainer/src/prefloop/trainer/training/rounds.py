@@ -122,8 +122,7 @@ class RoundRunner:
             ).fetchone()
             assert run is not None
             rows = conn.execute(
-                "SELECT id, idea, idea_hash, chosen, rejected FROM pairs "
-                "WHERE round_id IS NULL ORDER BY id"
+                "SELECT id, idea, idea_hash, chosen, rejected FROM pairs WHERE round_id IS NULL ORDER BY id"
             ).fetchall()
             parent = registry.active_version(conn)
         run_id = int(run["id"])
@@ -154,8 +153,13 @@ class RoundRunner:
         train, held_out = split_by_idea(pairs, self._policy.eval_fraction)
         if not train:  # every idea fell on the held-out side: too few ideas to split
             train, held_out = pairs, []
-        log.info("round %d: %d train pairs, %d held-out pairs, parent %s",
-                 run_id, len(train), len(held_out), parent or "base")
+        log.info(
+            "round %d: %d train pairs, %d held-out pairs, parent %s",
+            run_id,
+            len(train),
+            len(held_out),
+            parent or "base",
+        )
         parent_dir = self._store.path_of(parent) if parent else None
         result = self._trainer(
             self._base_model_path(),
@@ -165,13 +169,25 @@ class RoundRunner:
             work_dir,
             parent_adapter=parent_dir,
         )
-        metrics = {**result.metrics, "steps": result.steps, "seconds_per_step": result.seconds_per_step}
+        metrics = {
+            **result.metrics,
+            "steps": result.steps,
+            "seconds_per_step": result.seconds_per_step,
+        }
         version = f"v{run_id:04d}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}"
         manifest = self._store.write(
-            version, result.adapter_dir, parent=parent, base_model=self._base_model,
-            data_window={"first_pair_id": pairs[0].id, "last_pair_id": pairs[-1].id,
-                         "train_pairs": len(train), "held_out_pairs": len(held_out)},
-            metrics=metrics, hyperparameters=self._hp.model_dump(),
+            version,
+            result.adapter_dir,
+            parent=parent,
+            base_model=self._base_model,
+            data_window={
+                "first_pair_id": pairs[0].id,
+                "last_pair_id": pairs[-1].id,
+                "train_pairs": len(train),
+                "held_out_pairs": len(held_out),
+            },
+            metrics=metrics,
+            hyperparameters=self._hp.model_dump(),
         )
         with self._pool.connection() as conn, conn.transaction():
             registry.register(conn, manifest, metrics)

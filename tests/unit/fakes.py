@@ -1,0 +1,65 @@
+"""In-memory stand-ins passed in as dependencies in unit tests."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+
+from prefloop.inference.engines import Completion
+from prefloop.shared.events import Event
+
+
+class FakePublisher:
+    def __init__(self, fail: bool = False) -> None:
+        self.events: list[tuple[str, str, Event]] = []
+        self.fail = fail
+
+    def publish(self, topic: str, key: str, event: Event) -> None:
+        if self.fail:
+            raise ConnectionError("broker down")
+        self.events.append((topic, key, event))
+
+    def publish_raw(self, topic: str, key: str, payload: bytes) -> None:
+        raise NotImplementedError("unit tests do not produce raw payloads")
+
+    def close(self) -> None:
+        pass
+
+
+class FakeEngine:
+    """Generates numbered titles per version; can be told to fail or to be slow."""
+
+    def __init__(self, outputs: list[str] | None = None, delay_s: float = 0.0) -> None:
+        self._outputs = outputs
+        self._counter = itertools.count()
+        self.delay_s = delay_s
+        self.loaded: set[str] = set()
+        self.unloaded: list[str] = []
+        self.fail_load: set[str] = set()
+        self.generated_with: list[str] = []
+
+    def render_prompt(self, idea: str) -> str:
+        return f"<prompt>{idea}"
+
+    async def generate(self, prompt: str, n: int, version: str) -> list[Completion]:
+        if version != "base" and version not in self.loaded:
+            raise KeyError(version)
+        self.generated_with.append(version)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if self._outputs is not None:
+            return [Completion(text, True) for text in self._outputs[:n]]
+        return [Completion(f"Title number {next(self._counter)} from {version}", True) for _ in range(n)]
+
+    async def load_adapter(self, version: str, path: Path) -> None:
+        if version in self.fail_load:
+            raise RuntimeError("shape mismatch")
+        self.loaded.add(version)
+
+    async def unload_adapter(self, version: str) -> None:
+        self.loaded.discard(version)
+        self.unloaded.append(version)
+
+    async def close(self) -> None:
+        pass

@@ -1,0 +1,28 @@
+"""Held-out data is split by idea, never by pair."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prefloop.trainer.pairs.builder import idea_hash
+from prefloop.trainer.training.split import split_by_idea
+
+
+@dataclass(frozen=True)
+class P:
+    idea_hash: str
+    n: int
+
+
+def test_every_pair_of_an_idea_is_on_the_same_side() -> None:
+    pairs = [P(idea_hash(f"idea {i % 40}"), i) for i in range(400)]
+    train, held_out = split_by_idea(pairs, 0.25)
+    assert {p.idea_hash for p in train}.isdisjoint({p.idea_hash for p in held_out})
+    assert len(train) + len(held_out) == 400
+    share = len({p.idea_hash for p in held_out}) / 40
+    assert 0.05 < share < 0.5
+
+
+def test_no_held_out_when_fraction_is_zero() -> None:
+    pairs = [P(idea_hash(f"idea {i}"), i) for i in range(20)]
+    assert split_by_idea(pairs, 0.0) == (pairs, [])

@@ -1,0 +1,140 @@
+"""The suggestions API with a fake engine and publisher: contract, errors, events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from prefloop.inference.app import create_app
+from prefloop.inference.settings import InferenceSettings
+from prefloop.shared.events import SUGGESTIONS, SuggestionsServed
+from tests.unit.fakes import FakeEngine, FakePublisher
+
+
+def _client(tmp_path: Path, engine: FakeEngine, publisher: FakePublisher, **settings: object) -> TestClient:  # type: ignore[type-arg]
+    config = InferenceSettings(adapter_store=tmp_path, kafka_bootstrap_servers=None, **settings)  # type: ignore[arg-type]
+    return TestClient(create_app(config, engine=engine, publisher=publisher))
+
+
+@pytest.fixture
+def publisher() -> FakePublisher:
+    return FakePublisher()
+
+
+@pytest.fixture
+def client(tmp_path: Path, publisher: FakePublisher) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    with _client(tmp_path, FakeEngine(), publisher) as c:
+        yield c
+
+
+def test_serves_n_distinct_titles_and_records_the_set(client: TestClient, publisher: FakePublisher) -> None:  # type: ignore[type-arg]
+    response = client.post("/v1/suggestions", json={"idea": "sourdough rescue", "n": 3, "user_id": "u1"})
+    assert response.status_code == 200
+    body = response.json()
+    texts = [s["text"] for s in body["suggestions"]]
+    assert len(set(texts)) == 3
+    assert body["model_version"] == "base"
+    [(topic, key, event)] = publisher.events
+    assert topic == SUGGESTIONS.name
+    assert isinstance(event, SuggestionsServed)
+    assert key == body["suggestion_set_id"] == event.suggestion_set_id
+    assert [s.text for s in event.suggestions] == texts
+    assert event.user_id == "u1"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"idea": "", "n": 4}, "idea"),
+        ({"idea": "x" * 2001}, "idea"),
+        ({"idea": "ok", "n": 9}, "n"),
+        ({"idea": "ok", "n": 0}, "n"),
+        ({"idea": "ok", "user_id": "u" * 129}, "user_id"),
+        ({"idea": "ok", "surprise": 1}, "surprise"),
+        ({"n": 2}, "idea"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(client: TestClient, body: dict[str, object], field: str) -> None:  # type: ignore[type-arg]
+    response = client.post("/v1/suggestions", json=body)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert field in response.json()["detail"]
+
+
+def test_malformed_json_is_a_400(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.post(
+        "/v1/suggestions", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+
+
+def test_an_oversized_body_is_a_413(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.post("/v1/suggestions", json={"idea": "x" * 100_000})
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
+
+
+def test_an_unknown_pinned_version_is_a_404_naming_it(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.post("/v1/suggestions", json={"idea": "ok", "model_version": "v404"})
+    assert response.status_code == 404
+    assert "'v404'" in response.json()["detail"]
+
+
+def test_a_broker_outage_refuses_the_set_instead_of_serving_it_unrecorded(tmp_path: Path) -> None:
+    with _client(tmp_path, FakeEngine(), FakePublisher(fail=True)) as client:
+        response = client.post("/v1/suggestions", json={"idea": "ok"})
+    assert response.status_code == 503
+    assert "not served" in response.json()["detail"]
+
+
+def test_titles_are_cleaned_deduplicated_and_retried(tmp_path: Path, publisher: FakePublisher) -> None:
+    engine = FakeEngine(
+        outputs=["1. Same Title Here", "Same title here", "Sure! Here you go", "Another Good Title"]
+    )
+    with _client(tmp_path, engine, publisher) as client:
+        body = client.post("/v1/suggestions", json={"idea": "ok", "n": 3}).json()
+    assert sorted(s["text"] for s in body["suggestions"]) == [
+        "Another Good Title",
+        "Same Title Here",
+    ]
+    assert len(engine.generated_with) == 3  # two retries looking for a third distinct title
+
+
+def test_no_usable_title_is_a_503(tmp_path: Path, publisher: FakePublisher) -> None:
+    with _client(tmp_path, FakeEngine(outputs=["Sure!", ""]), publisher) as client:
+        response = client.post("/v1/suggestions", json={"idea": "ok"})
+    assert response.status_code == 503
+    assert publisher.events == []
+
+
+def test_models_shows_the_active_version(client: TestClient) -> None:  # type: ignore[type-arg]
+    body = client.get("/v1/models").json()
+    assert body["active_version"] == "base"
+    assert body["loaded_versions"] == []
+
+
+def test_api_keys_when_configured(tmp_path: Path, publisher: FakePublisher) -> None:
+    with _client(tmp_path, FakeEngine(), publisher, api_keys=["k1"]) as client:
+        assert client.post("/v1/suggestions", json={"idea": "ok"}).status_code == 401
+        assert (
+            client.post("/v1/suggestions", json={"idea": "ok"}, headers={"X-API-Key": "nope"}).status_code
+            == 403
+        )
+        assert (
+            client.post("/v1/suggestions", json={"idea": "ok"}, headers={"X-API-Key": "k1"}).status_code
+            == 200
+        )
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/metrics").status_code == 200
+
+
+def test_health_readiness_and_metrics(client: TestClient) -> None:  # type: ignore[type-arg]
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready"}
+    client.post("/v1/suggestions", json={"idea": "ok", "n": 2})
+    metrics = client.get("/metrics").text
+    assert 'prefloop_suggestions_served_total{model_version="base"}' in metrics
+    assert "prefloop_request_duration_seconds" in metrics
