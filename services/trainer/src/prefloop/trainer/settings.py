@@ -17,7 +17,7 @@ class TrainerSettings(PrefloopSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8003, ge=1, le=65535)
     min_new_pairs: int = Field(
-        default=48, ge=1, description="new pairs that start a round (sized for a 2-core demo)"
+        default=32, ge=1, description="new pairs that start a round (sized for a 2-core demo)"
     )
     cooldown_s: float = Field(default=30.0, ge=0, description="minimum time between two rounds")
     poll_interval_s: float = Field(default=2.0, gt=0, description="how often the round trigger is checked")

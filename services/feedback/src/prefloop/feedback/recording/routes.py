@@ -6,7 +6,7 @@ from uuid import UUID
 
 from litestar import Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from prefloop.feedback.recording.models import FeedbackIn, FeedbackOut
 from prefloop.feedback.recording.service import FeedbackService
@@ -21,5 +21,5 @@ def submit_feedback(
 
 
 @get("/v1/feedback/{feedback_id:uuid}", sync_to_thread=True)
-def get_feedback(feedback_id: UUID, feedback: NamedDependency[FeedbackService]) -> FeedbackOut:
+def get_feedback(feedback_id: FromPath[UUID], feedback: NamedDependency[FeedbackService]) -> FeedbackOut:
     return feedback.get(feedback_id)

@@ -15,6 +15,6 @@ from prefloop.feedback.stats.service import StatsOut, compute_stats
 @get("/v1/stats", sync_to_thread=True)
 def get_stats(
     pool: NamedDependency[ConnectionPool[Any]],
-    window_hours: Annotated[float, Parameter(gt=0, le=24 * 365, default=24.0)],
+    window_hours: Annotated[float, Parameter(gt=0, le=24 * 365)] = 24.0,
 ) -> StatsOut:
     return compute_stats(pool, window_hours)

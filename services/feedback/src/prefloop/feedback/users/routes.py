@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import delete
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
@@ -35,7 +36,7 @@ def erase_user(pool: ConnectionPool[Any], user_id: str) -> ErasureOut:
 
 
 @delete("/v1/users/{user_id:str}", status_code=200, sync_to_thread=True, opt=ADMIN)
-def delete_user(user_id: str, pool: NamedDependency[ConnectionPool[Any]]) -> ErasureOut:
+def delete_user(user_id: FromPath[str], pool: NamedDependency[ConnectionPool[Any]]) -> ErasureOut:
     if len(user_id) > MAX_USER_ID:
         raise BadRequest(f"user_id is {len(user_id)} characters long, the limit is {MAX_USER_ID}")
     return erase_user(pool, user_id)

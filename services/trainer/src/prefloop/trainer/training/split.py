@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
@@ -15,8 +16,10 @@ T = TypeVar("T", bound=HasIdeaHash)
 
 
 def is_held_out(idea_hash: str, eval_fraction: float) -> bool:
-    # The first 8 hex digits of sha256 are uniform: a stable per-idea draw.
-    return int(idea_hash[:8], 16) / 0xFFFFFFFF < eval_fraction
+    # A stable per-idea draw. Salted, so it is independent of any other split
+    # made from the same idea hash (the simulator's own held-out ideas, say).
+    draw = hashlib.sha256(f"prefloop-eval:{idea_hash}".encode()).hexdigest()
+    return int(draw[:8], 16) / 0xFFFFFFFF < eval_fraction
 
 
 def split_by_idea(pairs: Sequence[T], eval_fraction: float) -> tuple[list[T], list[T]]:

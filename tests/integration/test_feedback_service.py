@@ -1,0 +1,243 @@
+"""The feedback service against the real Postgres and broker."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from prefloop.feedback.app import create_app
+from prefloop.feedback.settings import FeedbackSettings
+from prefloop.shared.events import (
+    FEEDBACK,
+    SUGGESTIONS,
+    FeedbackAction,
+    FeedbackRecorded,
+    ServedSuggestion,
+    SuggestionsServed,
+    UserErased,
+)
+from prefloop.shared.kafka import KafkaEventPublisher
+from tests.integration.conftest import eventually, query, read_topic
+
+ADMIN = "admin-secret"
+
+
+def served_set(model_version: str = "base", user_id: str | None = "u1") -> SuggestionsServed:
+    texts = ["Reviving a Dead Sourdough Starter", "Sourdough in Winter", "My Starter Died", "Bread Again"]
+    return SuggestionsServed(
+        suggestion_set_id=str(uuid.uuid4()),
+        idea="how I fixed my sourdough starter",
+        prompt_template_version="v1",
+        model_version=model_version,
+        user_id=user_id,
+        suggestions=tuple(
+            ServedSuggestion(str(uuid.uuid4()), i, t, model_version) for i, t in enumerate(texts)
+        ),
+        served_at_ms=int(time.time() * 1000),
+    )
+
+
+@pytest.fixture
+def client(database_url: str, bootstrap: str) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    settings = FeedbackSettings(
+        database_url=database_url, kafka_bootstrap_servers=bootstrap, admin_token=ADMIN, pending_ttl_s=3.0
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def publish_and_wait(publisher: KafkaEventPublisher, database_url: str, served: SuggestionsServed) -> None:
+    publisher.publish(SUGGESTIONS.name, served.suggestion_set_id, served)
+    eventually(
+        lambda: query(
+            database_url, "feedback", "SELECT 1 FROM suggestion_sets WHERE id = %s", served.suggestion_set_id
+        ),
+        what="the served set in Postgres",
+    )
+
+
+def feedback_events(bootstrap: str) -> list[Any]:
+    return list(read_topic(bootstrap, FEEDBACK.name))
+
+
+def test_accept_is_recorded_once_and_published_self_contained(
+    client: TestClient,
+    publisher: KafkaEventPublisher,
+    database_url: str,
+    bootstrap: str,  # type: ignore[type-arg]
+) -> None:
+    served = served_set()
+    publish_and_wait(publisher, database_url, served)
+    body = {
+        "feedback_id": str(uuid.uuid4()),
+        "suggestion_set_id": served.suggestion_set_id,
+        "action": "accept",
+        "suggestion_id": served.suggestions[1].id,
+        "user_id": "u1",
+    }
+    first = client.post("/v1/feedback", json=body)
+    assert first.status_code == 201
+    assert first.json()["status"] == "recorded"
+    replay = client.post("/v1/feedback", json=body)
+    assert replay.status_code == 200
+    assert replay.json() == first.json()
+    changed = client.post("/v1/feedback", json={**body, "user_id": "someone-else"})
+    assert changed.status_code == 409
+    assert "different body" in changed.json()["detail"]
+    second = client.post(
+        "/v1/feedback", json={"suggestion_set_id": served.suggestion_set_id, "action": "reject_all"}
+    )
+    assert second.status_code == 409
+    assert "already has feedback" in second.json()["detail"]
+
+    events = eventually(lambda: feedback_events(bootstrap), what="FeedbackRecorded on Kafka")
+    [event] = events
+    assert isinstance(event, FeedbackRecorded)
+    assert event.action == FeedbackAction.ACCEPT
+    assert event.chosen_text == "Sourdough in Winter"
+    assert event.idea == served.idea
+    assert sorted(s.text for s in event.rejected) == sorted(
+        s.text for s in served.suggestions if s.text != "Sourdough in Winter"
+    )
+    assert (
+        query(database_url, "feedback", "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL")[0]["n"] == 0
+    )
+
+
+def test_feedback_that_does_not_fit_its_set_is_a_422(
+    client: TestClient,
+    publisher: KafkaEventPublisher,
+    database_url: str,  # type: ignore[type-arg]
+) -> None:
+    served = served_set()
+    publish_and_wait(publisher, database_url, served)
+    response = client.post(
+        "/v1/feedback",
+        json={
+            "suggestion_set_id": served.suggestion_set_id,
+            "action": "accept",
+            "suggestion_id": str(uuid.uuid4()),
+        },
+    )
+    assert response.status_code == 422
+    assert "not one of the set's suggestions" in response.json()["detail"]
+    edit_without_text = client.post(
+        "/v1/feedback", json={"suggestion_set_id": served.suggestion_set_id, "action": "edit"}
+    )
+    assert edit_without_text.status_code == 422
+    bad_action = client.post(
+        "/v1/feedback", json={"suggestion_set_id": served.suggestion_set_id, "action": "love"}
+    )
+    assert bad_action.status_code == 400
+
+
+def test_feedback_before_its_set_waits_and_is_resolved_when_the_set_arrives(
+    client: TestClient,
+    publisher: KafkaEventPublisher,
+    database_url: str,
+    bootstrap: str,  # type: ignore[type-arg]
+) -> None:
+    served = served_set()
+    edited = "Reviving My Sourdough Starter in a Cold Kitchen"
+    response = client.post(
+        "/v1/feedback",
+        json={"suggestion_set_id": served.suggestion_set_id, "action": "edit", "edited_text": edited},
+    )
+    assert response.status_code == 202
+    feedback_id = response.json()["feedback_id"]
+    assert response.json()["status"] == "pending"
+    publisher.publish(SUGGESTIONS.name, served.suggestion_set_id, served)
+    eventually(
+        lambda: client.get(f"/v1/feedback/{feedback_id}").json()["status"] == "recorded",
+        what="the pending feedback to be recorded",
+    )
+    [event] = eventually(lambda: feedback_events(bootstrap), what="FeedbackRecorded on Kafka")
+    assert event.chosen_text == edited
+    assert len(event.rejected) == 4  # an edit is preferred over every shown title
+
+
+def test_pending_feedback_whose_set_never_arrives_expires_visibly(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.post(
+        "/v1/feedback", json={"suggestion_set_id": str(uuid.uuid4()), "action": "reject_all"}
+    )
+    assert response.status_code == 202
+    feedback_id = response.json()["feedback_id"]
+    eventually(
+        lambda: client.get(f"/v1/feedback/{feedback_id}").json()["status"] == "expired",
+        timeout_s=20,
+        what="the pending feedback to expire",
+    )
+    assert "prefloop_feedback_expired_total 1.0" in client.get("/metrics").text
+
+
+def test_stats_give_rates_per_model_version(
+    client: TestClient,
+    publisher: KafkaEventPublisher,
+    database_url: str,  # type: ignore[type-arg]
+) -> None:
+    sets = [served_set("base"), served_set("base"), served_set("v1"), served_set("v1")]
+    for served in sets:
+        publish_and_wait(publisher, database_url, served)
+    actions = [
+        {"action": "accept", "suggestion_id": sets[0].suggestions[0].id},
+        {"action": "reject_all"},
+        {"action": "accept", "suggestion_id": sets[2].suggestions[0].id},
+        {"action": "edit", "edited_text": "A Better Title Than All Four"},
+    ]
+    for served, action in zip(sets, actions, strict=True):
+        assert (
+            client.post(
+                "/v1/feedback", json={"suggestion_set_id": served.suggestion_set_id, **action}
+            ).status_code
+            == 201
+        )
+    stats = {v["model_version"]: v for v in client.get("/v1/stats").json()["versions"]}
+    assert stats["base"]["acceptance_rate"] == 0.5
+    assert stats["base"]["reject_all_rate"] == 0.5
+    assert stats["v1"]["acceptance_rate"] == 0.5
+    assert stats["v1"]["edit_rate"] == 0.5
+    assert stats["v1"]["sets_served"] == 2
+    assert client.get("/v1/stats", params={"window_hours": -1}).status_code == 400
+
+
+def test_erasing_a_user_needs_the_admin_token_and_tells_the_trainer(
+    client: TestClient,
+    publisher: KafkaEventPublisher,
+    database_url: str,
+    bootstrap: str,  # type: ignore[type-arg]
+) -> None:
+    served = served_set(user_id="erase-me")
+    publish_and_wait(publisher, database_url, served)
+    client.post(
+        "/v1/feedback",
+        json={"suggestion_set_id": served.suggestion_set_id, "action": "reject_all", "user_id": "erase-me"},
+    )
+    assert client.delete("/v1/users/erase-me").status_code == 401
+    assert client.delete("/v1/users/erase-me", headers={"X-Admin-Token": "wrong"}).status_code == 403
+    response = client.delete("/v1/users/erase-me", headers={"X-Admin-Token": ADMIN})
+    assert response.status_code == 200
+    assert response.json() == {"user_id": "erase-me", "feedback_deleted": 1, "sets_deleted": 1}
+    assert query(database_url, "feedback", "SELECT * FROM feedback WHERE user_id = 'erase-me'") == []
+    events = eventually(
+        lambda: [e for e in feedback_events(bootstrap) if isinstance(e, UserErased)],
+        what="UserErased on Kafka",
+    )
+    assert events[0].user_id == "erase-me"
+
+
+def test_an_undecodable_served_event_goes_to_the_dlq_and_consumption_goes_on(
+    client: TestClient,
+    publisher: KafkaEventPublisher,
+    database_url: str,
+    bootstrap: str,  # type: ignore[type-arg]
+) -> None:
+    publisher.publish_raw(SUGGESTIONS.name, "garbage", b"\x08\xff\xff\xff\xff")
+    served = served_set()
+    publish_and_wait(publisher, database_url, served)
+    dead = eventually(lambda: read_topic(bootstrap, SUGGESTIONS.dlq, decode_events=False), what="a DLQ entry")
+    assert dead[0].value == b"\x08\xff\xff\xff\xff"

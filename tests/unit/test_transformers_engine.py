@@ -1,0 +1,67 @@
+"""The transformers engine on a tiny random Llama: sampling, adapters per row, swaps."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from prefloop.inference.engines.transformers_engine import TransformersEngine
+from tests.conftest import make_lora_adapter
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_model_dir: Path) -> TransformersEngine:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    return TransformersEngine(model, tokenizer, max_new_tokens=6, temperature=1.0, top_p=1.0)
+
+
+@pytest.fixture(scope="module")
+def adapters(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> dict[str, Path]:
+    return {
+        name: make_lora_adapter(tiny_model_dir, tmp_path_factory.mktemp(name), seed=seed)
+        for seed, name in enumerate(["v1", "v2"])
+    }
+
+
+def test_prompt_uses_the_shared_template(engine: TransformersEngine) -> None:
+    prompt = engine.render_prompt("sourdough rescue")
+    assert "Video idea: sourdough rescue" in prompt
+    assert prompt.endswith("<|im_start|>assistant\n")
+
+
+def test_generates_n_completions_from_base(engine: TransformersEngine) -> None:
+    completions = asyncio.run(engine.generate(engine.render_prompt("idea"), 3, "base"))
+    assert len(completions) == 3
+    assert all(isinstance(c.text, str) for c in completions)
+
+
+def test_adapters_load_serve_beside_base_and_unload(
+    engine: TransformersEngine, adapters: dict[str, Path]
+) -> None:
+    import torch
+
+    async def scenario() -> None:
+        prompt = engine.render_prompt("idea")
+        with pytest.raises(KeyError):
+            await engine.generate(prompt, 1, "v1")
+        await engine.load_adapter("v1", adapters["v1"])
+        await engine.load_adapter("v2", adapters["v2"])
+        assert len(await engine.generate(prompt, 2, "v1")) == 2
+        assert len(await engine.generate(prompt, 2, "base")) == 2
+        # the adapter changes the model's output distribution
+        batch = engine._tokenizer([prompt], return_tensors="pt")
+        with torch.inference_mode():
+            base = engine._model(**batch, adapter_names=["__base__"]).logits
+            tuned = engine._model(**batch, adapter_names=["v1"]).logits
+        assert not torch.allclose(base, tuned)
+        await engine.unload_adapter("v1")
+        with pytest.raises(KeyError):
+            await engine.generate(prompt, 1, "v1")
+        assert len(await engine.generate(prompt, 1, "v2")) == 1
+
+    asyncio.run(scenario())
