@@ -43,7 +43,7 @@ def served_set(model_version: str = "base", user_id: str | None = "u1") -> Sugge
 
 
 @pytest.fixture
-def client(database_url: str, bootstrap: str) -> Iterator[TestClient]:  # type: ignore[type-arg]
+def client(database_url: str, bootstrap: str) -> Iterator[TestClient]:
     settings = FeedbackSettings(
         database_url=database_url, kafka_bootstrap_servers=bootstrap, admin_token=ADMIN, pending_ttl_s=3.0
     )
@@ -69,7 +69,7 @@ def test_accept_is_recorded_once_and_published_self_contained(
     client: TestClient,
     publisher: KafkaEventPublisher,
     database_url: str,
-    bootstrap: str,  # type: ignore[type-arg]
+    bootstrap: str,
 ) -> None:
     served = served_set()
     publish_and_wait(publisher, database_url, served)
@@ -112,7 +112,7 @@ def test_accept_is_recorded_once_and_published_self_contained(
 def test_feedback_that_does_not_fit_its_set_is_a_422(
     client: TestClient,
     publisher: KafkaEventPublisher,
-    database_url: str,  # type: ignore[type-arg]
+    database_url: str,
 ) -> None:
     served = served_set()
     publish_and_wait(publisher, database_url, served)
@@ -140,7 +140,7 @@ def test_feedback_before_its_set_waits_and_is_resolved_when_the_set_arrives(
     client: TestClient,
     publisher: KafkaEventPublisher,
     database_url: str,
-    bootstrap: str,  # type: ignore[type-arg]
+    bootstrap: str,
 ) -> None:
     served = served_set()
     edited = "Reviving My Sourdough Starter in a Cold Kitchen"
@@ -161,7 +161,7 @@ def test_feedback_before_its_set_waits_and_is_resolved_when_the_set_arrives(
     assert len(event.rejected) == 4  # an edit is preferred over every shown title
 
 
-def test_pending_feedback_whose_set_never_arrives_expires_visibly(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_pending_feedback_whose_set_never_arrives_expires_visibly(client: TestClient) -> None:
     response = client.post(
         "/v1/feedback", json={"suggestion_set_id": str(uuid.uuid4()), "action": "reject_all"}
     )
@@ -178,7 +178,7 @@ def test_pending_feedback_whose_set_never_arrives_expires_visibly(client: TestCl
 def test_stats_give_rates_per_model_version(
     client: TestClient,
     publisher: KafkaEventPublisher,
-    database_url: str,  # type: ignore[type-arg]
+    database_url: str,
 ) -> None:
     sets = [served_set("base"), served_set("base"), served_set("v1"), served_set("v1")]
     for served in sets:
@@ -209,7 +209,7 @@ def test_erasing_a_user_needs_the_admin_token_and_tells_the_trainer(
     client: TestClient,
     publisher: KafkaEventPublisher,
     database_url: str,
-    bootstrap: str,  # type: ignore[type-arg]
+    bootstrap: str,
 ) -> None:
     served = served_set(user_id="erase-me")
     publish_and_wait(publisher, database_url, served)
@@ -234,7 +234,7 @@ def test_an_undecodable_served_event_goes_to_the_dlq_and_consumption_goes_on(
     client: TestClient,
     publisher: KafkaEventPublisher,
     database_url: str,
-    bootstrap: str,  # type: ignore[type-arg]
+    bootstrap: str,
 ) -> None:
     publisher.publish_raw(SUGGESTIONS.name, "garbage", b"\x08\xff\xff\xff\xff")
     served = served_set()

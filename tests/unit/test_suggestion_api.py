@@ -14,7 +14,7 @@ from prefloop.shared.events import SUGGESTIONS, SuggestionsServed
 from tests.unit.fakes import FakeEngine, FakePublisher
 
 
-def _client(tmp_path: Path, engine: FakeEngine, publisher: FakePublisher, **settings: object) -> TestClient:  # type: ignore[type-arg]
+def _client(tmp_path: Path, engine: FakeEngine, publisher: FakePublisher, **settings: object) -> TestClient:
     config = InferenceSettings(adapter_store=tmp_path, kafka_bootstrap_servers=None, **settings)  # type: ignore[arg-type]
     return TestClient(create_app(config, engine=engine, publisher=publisher))
 
@@ -25,12 +25,12 @@ def publisher() -> FakePublisher:
 
 
 @pytest.fixture
-def client(tmp_path: Path, publisher: FakePublisher) -> Iterator[TestClient]:  # type: ignore[type-arg]
+def client(tmp_path: Path, publisher: FakePublisher) -> Iterator[TestClient]:
     with _client(tmp_path, FakeEngine(), publisher) as c:
         yield c
 
 
-def test_serves_n_distinct_titles_and_records_the_set(client: TestClient, publisher: FakePublisher) -> None:  # type: ignore[type-arg]
+def test_serves_n_distinct_titles_and_records_the_set(client: TestClient, publisher: FakePublisher) -> None:
     response = client.post("/v1/suggestions", json={"idea": "sourdough rescue", "n": 3, "user_id": "u1"})
     assert response.status_code == 200
     body = response.json()
@@ -57,27 +57,27 @@ def test_serves_n_distinct_titles_and_records_the_set(client: TestClient, publis
         ({"n": 2}, "idea"),
     ],
 )
-def test_bad_input_is_a_400_naming_the_field(client: TestClient, body: dict[str, object], field: str) -> None:  # type: ignore[type-arg]
+def test_bad_input_is_a_400_naming_the_field(client: TestClient, body: dict[str, object], field: str) -> None:
     response = client.post("/v1/suggestions", json=body)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
     assert field in response.json()["detail"]
 
 
-def test_malformed_json_is_a_400(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_malformed_json_is_a_400(client: TestClient) -> None:
     response = client.post(
         "/v1/suggestions", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert response.status_code == 400
 
 
-def test_an_oversized_body_is_a_413(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_an_oversized_body_is_a_413(client: TestClient) -> None:
     response = client.post("/v1/suggestions", json={"idea": "x" * 100_000})
     assert response.status_code == 413
     assert response.json()["error"] == "payload_too_large"
 
 
-def test_an_unknown_pinned_version_is_a_404_naming_it(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_an_unknown_pinned_version_is_a_404_naming_it(client: TestClient) -> None:
     response = client.post("/v1/suggestions", json={"idea": "ok", "model_version": "v404"})
     assert response.status_code == 404
     assert "'v404'" in response.json()["detail"]
@@ -110,7 +110,7 @@ def test_no_usable_title_is_a_503(tmp_path: Path, publisher: FakePublisher) -> N
     assert publisher.events == []
 
 
-def test_models_shows_the_active_version(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_models_shows_the_active_version(client: TestClient) -> None:
     body = client.get("/v1/models").json()
     assert body["active_version"] == "base"
     assert body["loaded_versions"] == []
@@ -131,7 +131,7 @@ def test_api_keys_when_configured(tmp_path: Path, publisher: FakePublisher) -> N
         assert client.get("/metrics").status_code == 200
 
 
-def test_health_readiness_and_metrics(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_health_readiness_and_metrics(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready"}
     client.post("/v1/suggestions", json={"idea": "ok", "n": 2})
