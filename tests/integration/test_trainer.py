@@ -1,0 +1,208 @@
+"""The trainer against the real Postgres and broker: pairs, dedupe, erasure,
+and a real DPO round (TRL + PEFT) on a tiny model."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from prefloop.shared.adapters import AdapterStore
+from prefloop.shared.db import apply_migrations, open_pool
+from prefloop.shared.events import (
+    ADAPTERS,
+    FEEDBACK,
+    AdapterEvent,
+    AdapterEventType,
+    FeedbackAction,
+    FeedbackRecorded,
+    ServedSuggestion,
+    UserErased,
+)
+from prefloop.shared.kafka import KafkaEventPublisher
+from prefloop.trainer.app import MIGRATIONS, SCHEMA, create_app
+from prefloop.trainer.settings import TrainerSettings
+from prefloop.trainer.training.config import DPOHyperparameters
+from prefloop.trainer.training.rounds import RoundPolicy, RoundRunner
+from tests.integration.conftest import eventually, query, read_topic
+
+ADMIN = "admin-secret"
+TINY_DPO = DPOHyperparameters(epochs=1, batch_size=4, max_length=64, lora_r=4, lora_alpha=8)
+
+
+def feedback(
+    user_id: str | None = "u1", action: FeedbackAction = FeedbackAction.ACCEPT, idea: str = "pasta"
+) -> FeedbackRecorded:
+    shown = tuple(ServedSuggestion(str(uuid.uuid4()), i, f"Hype title {i}!!!", "base") for i in range(3))
+    return FeedbackRecorded(
+        feedback_id=str(uuid.uuid4()),
+        suggestion_set_id=str(uuid.uuid4()),
+        action=action,
+        idea=f"how to cook {idea} at home",
+        prompt_template_version="v1",
+        chosen_text=None if action == FeedbackAction.REJECT_ALL else f"Cooking {idea} at home, simply",
+        chosen_model_version="base",
+        rejected=shown,
+        user_id=user_id,
+        recorded_at_ms=int(time.time() * 1000),
+    )
+
+
+@pytest.fixture
+def trainer_client(database_url: str, bootstrap: str, tmp_path: Path) -> Iterator[TestClient]:
+    settings = TrainerSettings(
+        database_url=database_url,
+        kafka_bootstrap_servers=bootstrap,
+        admin_token=ADMIN,
+        adapter_store=tmp_path / "store",
+        min_new_pairs=10_000,  # no automatic round in these tests
+    )
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def pair_count(database_url: str) -> int:
+    return int(query(database_url, SCHEMA, "SELECT count(*) AS n FROM pairs")[0]["n"])
+
+
+def test_feedback_becomes_pairs_once_even_when_delivered_twice(
+    trainer_client: TestClient, publisher: KafkaEventPublisher, database_url: str, bootstrap: str
+) -> None:
+    accepted, rejected_all = feedback(), feedback(action=FeedbackAction.REJECT_ALL)
+    for event in (accepted, accepted, rejected_all):
+        publisher.publish(FEEDBACK.name, event.suggestion_set_id, event)
+    eventually(
+        lambda: len(query(database_url, SCHEMA, "SELECT 1 FROM feedback_events")) == 2,
+        what="two feedback events",
+    )
+    assert pair_count(database_url) == 3
+    publisher.publish_raw(FEEDBACK.name, "x", b"\x0a\x03abc\xff")
+    later = feedback()
+    publisher.publish(FEEDBACK.name, later.suggestion_set_id, later)
+    eventually(lambda: pair_count(database_url) == 6, what="consumption to go on past a bad payload")
+    assert eventually(lambda: read_topic(bootstrap, FEEDBACK.dlq, decode_events=False), what="a DLQ entry")
+
+
+def test_an_erased_user_loses_their_pairs_and_stays_out(
+    trainer_client: TestClient, publisher: KafkaEventPublisher, database_url: str
+) -> None:
+    for event in (feedback("gone"), feedback("kept")):
+        publisher.publish(FEEDBACK.name, event.suggestion_set_id, event)
+    eventually(lambda: pair_count(database_url) == 6, what="six pairs")
+    publisher.publish(FEEDBACK.name, "gone", UserErased("gone", 0))
+    eventually(lambda: pair_count(database_url) == 3, what="the erased user's pairs to go")
+    # Same key, same partition: once the marker is stored, the late one was seen.
+    late, marker = feedback("gone"), feedback("kept")
+    publisher.publish(FEEDBACK.name, "same-key", late)
+    publisher.publish(FEEDBACK.name, "same-key", marker)
+    eventually(lambda: pair_count(database_url) == 6, what="the marker's pairs")
+    users = {r["user_id"] for r in query(database_url, SCHEMA, "SELECT user_id FROM pairs")}
+    assert users == {"kept"}
+
+
+def test_on_demand_runs_need_the_admin_token_and_pairs(trainer_client: TestClient) -> None:
+    assert trainer_client.post("/v1/training/runs").status_code == 401
+    response = trainer_client.post("/v1/training/runs", headers={"X-Admin-Token": ADMIN})
+    assert response.status_code == 409
+    assert "no new pairs" in response.json()["detail"]
+    assert trainer_client.get("/v1/training/runs").json() == []
+    assert trainer_client.get("/v1/adapters/active").status_code == 404
+
+
+@pytest.fixture
+def runner(database_url: str, tmp_path: Path, tiny_model_dir: Path) -> Iterator[RoundRunner]:
+    apply_migrations(database_url, SCHEMA, MIGRATIONS)
+    pool = open_pool(database_url, SCHEMA)
+    from prefloop.shared.kafka import Record
+    from prefloop.trainer.pairs.consumer import FeedbackEventsHandler
+
+    handler = FeedbackEventsHandler(pool)
+    handler([Record(FEEDBACK.name, None, feedback(idea=f"dish {i}")) for i in range(6)])
+    yield RoundRunner(
+        pool,
+        AdapterStore(tmp_path / "store"),
+        base_model="tiny",
+        base_model_path=lambda: str(tiny_model_dir),
+        policy=RoundPolicy(min_new_pairs=18, cooldown_s=0, eval_fraction=0.3),
+        hyperparameters=TINY_DPO,
+    )
+    pool.close()
+
+
+def test_a_round_trains_stores_registers_and_announces_a_version(
+    runner: RoundRunner, database_url: str, tmp_path: Path
+) -> None:
+    run_id = runner.tick()
+    assert run_id is not None
+    [run] = query(database_url, SCHEMA, "SELECT * FROM training_runs")
+    assert run["status"] == "succeeded", run["error"]
+    assert run["train_pairs"] + run["eval_pairs"] == 18
+    version = run["version"]
+    store = AdapterStore(tmp_path / "store")
+    assert store.validate(version, "tiny", max_rank=8)
+    [adapter] = query(database_url, SCHEMA, "SELECT * FROM adapters")
+    assert (adapter["version"], adapter["status"]) == (version, "active")
+    assert query(database_url, SCHEMA, "SELECT count(*) AS n FROM pairs WHERE round_id IS NULL")[0]["n"] == 0
+    outbox = query(database_url, SCHEMA, "SELECT topic, key FROM outbox ORDER BY id")
+    assert outbox == [{"topic": ADAPTERS.name, "key": version}] * 2
+    assert runner.tick() is None  # nothing new: no round
+
+
+def test_the_next_round_warm_starts_from_the_active_version(runner: RoundRunner, database_url: str) -> None:
+    from prefloop.shared.kafka import Record
+    from prefloop.trainer.pairs.consumer import FeedbackEventsHandler
+
+    runner.tick()
+    first = query(database_url, SCHEMA, "SELECT version FROM adapters")[0]["version"]
+    FeedbackEventsHandler(runner._pool)([Record(FEEDBACK.name, None, feedback(idea="soup"))])
+    runner.request()
+    runner.tick()
+    adapters = {r["version"]: r for r in query(database_url, SCHEMA, "SELECT * FROM adapters")}
+    [second] = [v for v in adapters if v != first]
+    assert adapters[second]["parent"] == first
+    assert adapters[second]["status"] == "active"
+    assert adapters[first]["status"] == "retired"
+
+
+def test_a_failed_round_leaves_no_version(runner: RoundRunner, database_url: str, tmp_path: Path) -> None:
+    runner._base_model_path = lambda: str(tmp_path / "missing-model")
+    runner.tick()
+    [run] = query(database_url, SCHEMA, "SELECT * FROM training_runs")
+    assert run["status"] == "failed"
+    assert run["error"]
+    assert query(database_url, SCHEMA, "SELECT * FROM adapters") == []
+    assert AdapterStore(tmp_path / "store").versions() == []
+
+
+def test_recovery_marks_an_interrupted_round_failed(
+    runner: RoundRunner, database_url: str, tmp_path: Path
+) -> None:
+    import psycopg
+
+    with psycopg.connect(database_url, options=f"-c search_path={SCHEMA}") as conn:
+        conn.execute("INSERT INTO training_runs (trigger, status) VALUES ('new_pairs', 'running')")
+    (tmp_path / "store").mkdir(exist_ok=True)
+    (tmp_path / "store" / ".tmp-v9-123").mkdir()
+    runner.recover()
+    [run] = query(database_url, SCHEMA, "SELECT * FROM training_runs")
+    assert run["status"] == "failed"
+    assert "interrupted" in run["error"]
+    assert not (tmp_path / "store" / ".tmp-v9-123").exists()
+
+
+def test_adapter_events_reach_the_topic_in_order(runner: RoundRunner, bootstrap: str) -> None:
+    from prefloop.shared.outbox import OutboxRelay
+
+    runner.tick()
+    publisher = KafkaEventPublisher(bootstrap, "relay-test")
+    try:
+        OutboxRelay(runner._pool, publisher, "trainer").drain()
+    finally:
+        publisher.close()
+    events = eventually(lambda: read_topic(bootstrap, ADAPTERS.name), what="adapter events")
+    assert [e.type for e in events] == [AdapterEventType.PUBLISHED, AdapterEventType.ACTIVATED]
+    assert all(isinstance(e, AdapterEvent) and e.base_model == "tiny" for e in events)
