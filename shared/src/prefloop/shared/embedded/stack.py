@@ -70,7 +70,8 @@ class LocalStack:
             env["PREFLOOP_KAFKA_BOOTSTRAP_SERVERS"] = self._broker.start()
             log.info("embedded broker at %s", env["PREFLOOP_KAFKA_BOOTSTRAP_SERVERS"])
         ensure_topics(env["PREFLOOP_KAFKA_BOOTSTRAP_SERVERS"])
-        env.setdefault("PREFLOOP_ADAPTER_STORE", str(self.state_dir / "adapters"))
+        if not env.get("PREFLOOP_ADAPTER_STORE"):
+            env["PREFLOOP_ADAPTER_STORE"] = str(self.state_dir / "adapters")
         env.setdefault("PREFLOOP_MODEL_CACHE", str(Path(".prefloop/models").resolve()))
         # Inference and trainer share this machine: split the cores between
         # them instead of letting both oversubscribe every core.

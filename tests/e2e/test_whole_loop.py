@@ -1,0 +1,123 @@
+"""The whole loop through HTTP and Kafka with the real default model:
+suggestions -> feedback -> pairs -> a small DPO round -> activation ->
+suggestions served by the new version."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from prefloop.shared.embedded import LocalStack, ServiceSpec
+from prefloop.shared.embedded.broker import free_port
+from tests.integration.conftest import eventually
+
+pytestmark = pytest.mark.e2e
+
+IDEAS = [
+    "how I fixed my sourdough starter after it died in winter",
+    "budget travel in Japan for two weeks on trains and hostels",
+    "building a raspberry pi weather station for the garden",
+]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    services = [
+        ServiceSpec("inference", "prefloop.inference", free_port()),
+        ServiceSpec("feedback", "prefloop.feedback", free_port()),
+        ServiceSpec("trainer", "prefloop.trainer", free_port()),
+    ]
+    env = {
+        # embedded Postgres and broker, whatever the caller's environment says
+        "PREFLOOP_DATABASE_URL": "",
+        "PREFLOOP_KAFKA_BOOTSTRAP_SERVERS": "",
+        "PREFLOOP_ADAPTER_STORE": "",
+        "PREFLOOP_ADMIN_TOKEN": "e2e-admin",
+        # a small round: three accepted sets of four titles make nine pairs
+        "PREFLOOP_TRAINER_MIN_NEW_PAIRS": "9",
+        "PREFLOOP_TRAINER_COOLDOWN_S": "0",
+        "PREFLOOP_TRAINER_DPO__EPOCHS": "1",
+        "PREFLOOP_TRAINER_DPO__BATCH_SIZE": "8",
+    }
+    state = tmp_path_factory.mktemp("stack")
+    local = LocalStack(state, services=services, env=env)
+    try:
+        local.start()
+        yield local
+    finally:
+        local.stop()
+        for name in ("inference", "feedback", "trainer"):
+            log = Path(state / "logs" / f"{name}.log")
+            if log.exists():
+                print(f"--- {name} log tail ---\n" + "\n".join(log.read_text().splitlines()[-15:]))
+
+
+def test_feedback_trains_an_adapter_that_then_serves(stack: LocalStack) -> None:
+    started = time.monotonic()
+    inference, feedback, trainer = (
+        httpx.Client(base_url=stack.url(n), timeout=300) for n in ("inference", "feedback", "trainer")
+    )
+
+    feedback_ids = []
+    for idea in IDEAS:
+        served = inference.post("/v1/suggestions", json={"idea": idea, "n": 4, "user_id": "e2e"})
+        assert served.status_code == 200, served.text
+        body = served.json()
+        assert body["model_version"] == "base"
+        texts = [s["text"] for s in body["suggestions"]]
+        assert len(texts) == 4
+        assert len({t.casefold() for t in texts}) == 4
+        assert all("\n" not in t and t.strip() == t for t in texts)
+        accepted = feedback.post(
+            "/v1/feedback",
+            json={
+                "suggestion_set_id": body["suggestion_set_id"],
+                "action": "accept",
+                "suggestion_id": body["suggestions"][0]["id"],
+                "user_id": "e2e",
+            },
+        )
+        assert accepted.status_code in (201, 202), accepted.text
+        feedback_ids.append(accepted.json()["feedback_id"])
+    served_at = time.monotonic()
+
+    for feedback_id in feedback_ids:
+        eventually(
+            lambda fid=feedback_id: feedback.get(f"/v1/feedback/{fid}").json()["status"] == "recorded",
+            what="feedback to be recorded",
+        )
+
+    def active_version() -> str | None:
+        version = inference.get("/v1/models").json()["active_version"]
+        return None if version == "base" else str(version)
+
+    version = eventually(active_version, timeout_s=900, what="an adapter to become active")
+    activated_at = time.monotonic()
+
+    [run] = trainer.get("/v1/training/runs").json()
+    assert run["status"] == "succeeded"
+    assert run["version"] == version
+    assert trainer.get("/v1/adapters/active").json()["version"] == version
+
+    tuned = inference.post(
+        "/v1/suggestions", json={"idea": "learning to juggle five balls in thirty days", "n": 4}
+    )
+    assert tuned.status_code == 200, tuned.text
+    assert tuned.json()["model_version"] == version
+    assert len(tuned.json()["suggestions"]) >= 1
+
+    pinned = inference.post("/v1/suggestions", json={"idea": IDEAS[0], "n": 2, "model_version": "base"})
+    assert pinned.json()["model_version"] == "base"
+
+    stats = {v["model_version"]: v for v in feedback.get("/v1/stats").json()["versions"]}
+    assert stats["base"]["accepted"] == 3
+    print(
+        f"\nE2E: served+feedback {served_at - started:.0f} s, first activation after "
+        f"{activated_at - started:.0f} s, round {run['train_pairs']}+{run['eval_pairs']} pairs, "
+        f"{run['metrics'].get('steps')} steps at {run['metrics'].get('seconds_per_step', 0):.1f} s/step, "
+        f"total {time.monotonic() - started:.0f} s"
+    )
