@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -85,11 +86,11 @@ def test_feedback_trains_an_adapter_that_then_serves(stack: LocalStack) -> None:
         feedback_ids.append(accepted.json()["feedback_id"])
     served_at = time.monotonic()
 
+    def recorded(feedback_id: str) -> bool:
+        return bool(feedback.get(f"/v1/feedback/{feedback_id}").json()["status"] == "recorded")
+
     for feedback_id in feedback_ids:
-        eventually(
-            lambda fid=feedback_id: feedback.get(f"/v1/feedback/{fid}").json()["status"] == "recorded",
-            what="feedback to be recorded",
-        )
+        eventually(partial(recorded, feedback_id), what="feedback to be recorded")
 
     def active_version() -> str | None:
         version = inference.get("/v1/models").json()["active_version"]

@@ -127,7 +127,7 @@ def runner(database_url: str, tmp_path: Path, tiny_model_dir: Path) -> Iterator[
         AdapterStore(tmp_path / "store"),
         base_model="tiny",
         base_model_path=lambda: str(tiny_model_dir),
-        policy=RoundPolicy(min_new_pairs=18, cooldown_s=0, eval_fraction=0.3),
+        policy=RoundPolicy(min_new_pairs=18, cooldown_s=0, eval_fraction=0.3, max_round_pairs=100),
         hyperparameters=TINY_DPO,
     )
     pool.close()

@@ -58,7 +58,12 @@ def create_app(settings: TrainerSettings) -> Litestar:
             AdapterStore(settings.adapter_store),
             settings.base_model,
             base_model_path=lambda: resolve_base_model(settings.base_model),
-            policy=RoundPolicy(settings.min_new_pairs, settings.cooldown_s, settings.eval_fraction),
+            policy=RoundPolicy(
+                min_new_pairs=settings.min_new_pairs,
+                cooldown_s=settings.cooldown_s,
+                eval_fraction=settings.eval_fraction,
+                max_round_pairs=settings.max_round_pairs,
+            ),
             hyperparameters=settings.dpo,
             on_registered=relay.wake,
         )

@@ -19,6 +19,9 @@ class TrainerSettings(PrefloopSettings):
     min_new_pairs: int = Field(
         default=32, ge=1, description="new pairs that start a round (sized for a 2-core demo)"
     )
+    max_round_pairs: int = Field(
+        default=96, ge=1, description="newest pairs one round trains on (bounds a round's time)"
+    )
     cooldown_s: float = Field(default=30.0, ge=0, description="minimum time between two rounds")
     poll_interval_s: float = Field(default=2.0, gt=0, description="how often the round trigger is checked")
     eval_fraction: float = Field(

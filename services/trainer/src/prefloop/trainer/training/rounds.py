@@ -43,6 +43,7 @@ Trainer = Callable[..., DPOResult]
 class RoundPolicy:
     min_new_pairs: int
     cooldown_s: float
+    max_round_pairs: int
     eval_fraction: float
 
 
