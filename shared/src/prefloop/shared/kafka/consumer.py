@@ -99,21 +99,33 @@ class ConsumerLoop:
         return consumer
 
     def _run(self) -> None:
-        consumer = self._connect()
-        try:
-            while not self._stop.is_set():
-                batch = consumer.poll(timeout_ms=500, max_records=self._max_records)
-                records = [r for rs in batch.values() for r in rs]
-                if records:
-                    self._process(records)
-                    if self._group_id is not None:
-                        consumer.commit()
-                self._report_lag(consumer, bool(records))
-        except Exception:
-            log.exception("consumer %s stopped on an unexpected error", self._name)
-            raise
-        finally:
-            consumer.close()
+        # A broker that is away (not started yet, restarting) must not kill
+        # consumption for good: reconnect with a pause and go on from the
+        # last committed offset.
+        while not self._stop.is_set():
+            try:
+                consumer = self._connect()
+            except Exception as exc:
+                log.warning("consumer %s cannot reach the broker (%s); retrying", self._name, exc)
+                self._stop.wait(2.0)
+                continue
+            try:
+                self._consume(consumer)
+            except Exception:
+                log.exception("consumer %s failed; reconnecting", self._name)
+                self._stop.wait(2.0)
+            finally:
+                consumer.close()
+
+    def _consume(self, consumer: KafkaConsumer) -> None:
+        while not self._stop.is_set():
+            batch = consumer.poll(timeout_ms=500, max_records=self._max_records)
+            records = [r for rs in batch.values() for r in rs]
+            if records:
+                self._process(records)
+                if self._group_id is not None:
+                    consumer.commit()
+            self._report_lag(consumer, bool(records))
 
     def _process(self, raw: Sequence[object]) -> None:
         decoded: list[Record] = []
