@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from prometheus_client import REGISTRY
 
 from prefloop.feedback.app import create_app
 from prefloop.feedback.settings import FeedbackSettings
@@ -162,6 +163,7 @@ def test_feedback_before_its_set_waits_and_is_resolved_when_the_set_arrives(
 
 
 def test_pending_feedback_whose_set_never_arrives_expires_visibly(client: TestClient) -> None:
+    expired_before = REGISTRY.get_sample_value("prefloop_feedback_expired_total") or 0.0
     response = client.post(
         "/v1/feedback", json={"suggestion_set_id": str(uuid.uuid4()), "action": "reject_all"}
     )
@@ -172,7 +174,7 @@ def test_pending_feedback_whose_set_never_arrives_expires_visibly(client: TestCl
         timeout_s=20,
         what="the pending feedback to expire",
     )
-    assert "prefloop_feedback_expired_total 1.0" in client.get("/metrics").text
+    assert REGISTRY.get_sample_value("prefloop_feedback_expired_total") == expired_before + 1
 
 
 def test_stats_give_rates_per_model_version(
@@ -241,3 +243,32 @@ def test_an_undecodable_served_event_goes_to_the_dlq_and_consumption_goes_on(
     publish_and_wait(publisher, database_url, served)
     dead = eventually(lambda: read_topic(bootstrap, SUGGESTIONS.dlq, decode_events=False), what="a DLQ entry")
     assert dead[0].value == b"\x08\xff\xff\xff\xff"
+
+
+def interleaved_set(candidate: str, control: str) -> SuggestionsServed:
+    base = served_set(model_version=control)
+    mixed = tuple(
+        ServedSuggestion(s.id, s.index, s.text, candidate if s.index % 2 else control)
+        for s in base.suggestions
+    )
+    return SuggestionsServed(**{**base.__dict__, "suggestions": mixed})
+
+
+def test_interleaved_sets_give_the_candidate_a_win_rate_with_an_interval(
+    client: TestClient, publisher: KafkaEventPublisher, database_url: str
+) -> None:
+    sets = [interleaved_set("v2", "v1") for _ in range(4)]
+    for served in sets:
+        publish_and_wait(publisher, database_url, served)
+    picks = [1, 3, 1, 0]  # odd indexes hold the candidate's titles: three wins, one loss
+    for served, pick in zip(sets, picks, strict=True):
+        body = {
+            "suggestion_set_id": served.suggestion_set_id,
+            "action": "accept",
+            "suggestion_id": served.suggestions[pick].id,
+        }
+        assert client.post("/v1/feedback", json=body).status_code == 201
+    [canary] = client.get("/v1/stats").json()["canaries"]
+    assert (canary["candidate"], canary["control"]) == ("v2", "v1")
+    assert (canary["wins"], canary["decisions"], canary["win_rate"]) == (3, 4, 0.75)
+    assert canary["win_rate_lower"] < 0.75 < canary["win_rate_upper"]

@@ -19,6 +19,7 @@ from prefloop.feedback.recording.service import FeedbackService
 from prefloop.feedback.sets.consumer import ServedSetsHandler
 from prefloop.feedback.settings import FeedbackSettings
 from prefloop.feedback.stats.routes import get_stats
+from prefloop.feedback.stats.service import export_stats
 from prefloop.feedback.users.routes import delete_user
 from prefloop.shared.auth import admin_guard, api_key_guard
 from prefloop.shared.db import apply_migrations, open_pool
@@ -56,6 +57,7 @@ def create_app(settings: FeedbackSettings) -> Litestar:
         runtime.workers = [
             PeriodicWorker("outbox-relay", settings.relay_interval_s, relay.drain),
             PeriodicWorker("pending-expiry", 5.0, lambda: expire_pending(pool, settings.pending_ttl_s)),
+            PeriodicWorker("stats-export", 15.0, lambda: export_stats(pool, settings.stats_window_hours)),
         ]
         runtime.consumer = ConsumerLoop(
             bootstrap,

@@ -19,3 +19,17 @@ ACCEPTANCE_RATE = Gauge(
     "Accepted share of feedback per model version (last stats window)",
     ["model_version"],
 )
+CANARY_WIN_RATE = Gauge(
+    "prefloop_canary_win_rate",
+    "Interleaved win rate of a candidate against the active version",
+    ["candidate"],
+)
+CANARY_WIN_RATE_LOWER = Gauge(
+    "prefloop_canary_win_rate_lower", "Lower end of the Wilson 95% interval of the win rate", ["candidate"]
+)
+CANARY_WIN_RATE_UPPER = Gauge(
+    "prefloop_canary_win_rate_upper", "Upper end of the Wilson 95% interval of the win rate", ["candidate"]
+)
+CANARY_DECISIONS = Gauge(
+    "prefloop_canary_decisions", "Interleaved sets with an accepted title, per candidate", ["candidate"]
+)

@@ -18,5 +18,6 @@ class FeedbackSettings(PrefloopSettings):
     )
     relay_interval_s: float = Field(default=0.5, gt=0, description="outbox relay poll interval")
     relay_batch: int = Field(default=200, ge=1, le=5000)
+    stats_window_hours: float = Field(default=24.0, gt=0, description="window of the exported rate metrics")
     pool_size: int = Field(default=8, ge=1, le=64)
     consumer_group: str = "prefloop-feedback"

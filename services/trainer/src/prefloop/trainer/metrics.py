@@ -18,3 +18,8 @@ LAST_REWARD_ACCURACY = Gauge(
 )
 LAST_REWARD_MARGIN = Gauge("prefloop_training_reward_margin", "Held-out reward margin of the last round")
 ACTIVE_ADAPTER = Info("prefloop_trainer_active_adapter", "The registry's active version")
+LAST_ROUND_AT = Gauge(
+    "prefloop_training_last_round_timestamp_seconds",
+    "When the last round ended (process start until the first round)",
+)
+LAST_ROUND_AT.set_to_current_time()

@@ -114,7 +114,9 @@ class SuggestionsServed(_message.Message):
     idea: _builtins.str
     prompt_template_version: _builtins.str
     model_version: _builtins.str
-    """version that served the set ("base" or adapter)"""
+    """Version that served the set ("base" or an adapter). For an interleaved
+    canary set, the active (control) version; suggestions carry their own.
+    """
     user_id: _builtins.str
     """empty when anonymous"""
     served_at_ms: _builtins.int

@@ -7,7 +7,14 @@ from typing import Any
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
-from prefloop.feedback.metrics import ACCEPTANCE_RATE
+from prefloop.feedback.metrics import (
+    ACCEPTANCE_RATE,
+    CANARY_DECISIONS,
+    CANARY_WIN_RATE,
+    CANARY_WIN_RATE_LOWER,
+    CANARY_WIN_RATE_UPPER,
+)
+from prefloop.shared.statistics import wilson_interval
 
 
 class VersionStats(BaseModel):
@@ -22,9 +29,23 @@ class VersionStats(BaseModel):
     reject_all_rate: float | None
 
 
+class CanaryStats(BaseModel):
+    """A candidate's online result on interleaved sets: a win is an accepted
+    title that came from the candidate rather than the active version."""
+
+    candidate: str
+    control: str
+    decisions: int
+    wins: int
+    win_rate: float
+    win_rate_lower: float  # Wilson 95% interval
+    win_rate_upper: float
+
+
 class StatsOut(BaseModel):
     window_hours: float
     versions: list[VersionStats]
+    canaries: list[CanaryStats]
     pending_feedback: int
 
 
@@ -43,6 +64,37 @@ ORDER BY min(s.served_at)
 """
 
 
+# An interleaved set mixes titles of two versions; the set's own model_version
+# is the control (active) one, and the other version in it is the candidate.
+_CANARY_QUERY = """
+WITH interleaved AS (
+    SELECT s.id, s.model_version AS control,
+           (SELECT min(x.model_version) FROM suggestions x
+            WHERE x.set_id = s.id AND x.model_version <> s.model_version) AS candidate
+    FROM suggestion_sets s
+    WHERE s.served_at >= now() - make_interval(secs => %s)
+)
+SELECT i.candidate, i.control,
+       count(*) AS decisions,
+       count(*) FILTER (WHERE chosen.model_version = i.candidate) AS wins
+FROM interleaved i
+JOIN feedback f ON f.set_id = i.id AND f.status = 'recorded' AND f.action = 'accept'
+JOIN suggestions chosen ON chosen.id = f.suggestion_id
+WHERE i.candidate IS NOT NULL
+GROUP BY i.candidate, i.control
+"""
+
+
+def _canary(row: dict[str, Any]) -> CanaryStats:
+    interval = wilson_interval(row["wins"], row["decisions"])
+    return CanaryStats(
+        **row,
+        win_rate=round(interval.rate, 4),
+        win_rate_lower=round(interval.lower, 4),
+        win_rate_upper=round(interval.upper, 4),
+    )
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -50,6 +102,7 @@ def _rate(part: int, whole: int) -> float | None:
 def compute_stats(pool: ConnectionPool[Any], window_hours: float) -> StatsOut:
     with pool.connection() as conn:
         rows = conn.execute(_QUERY, (window_hours * 3600,)).fetchall()
+        canaries = [_canary(r) for r in conn.execute(_CANARY_QUERY, (window_hours * 3600,)).fetchall()]
         pending = conn.execute("SELECT count(*) AS n FROM feedback WHERE status = 'pending'").fetchone()
     versions = [
         VersionStats(
@@ -60,11 +113,22 @@ def compute_stats(pool: ConnectionPool[Any], window_hours: float) -> StatsOut:
         )
         for row in rows
     ]
-    for v in versions:
-        if v.acceptance_rate is not None:
-            ACCEPTANCE_RATE.labels(model_version=v.model_version).set(v.acceptance_rate)
     return StatsOut(
         window_hours=window_hours,
         versions=versions,
+        canaries=canaries,
         pending_feedback=pending["n"] if pending else 0,
     )
+
+
+def export_stats(pool: ConnectionPool[Any], window_hours: float) -> None:
+    """Refresh the stats gauges (a periodic worker calls this)."""
+    stats = compute_stats(pool, window_hours)
+    for v in stats.versions:
+        if v.acceptance_rate is not None:
+            ACCEPTANCE_RATE.labels(model_version=v.model_version).set(v.acceptance_rate)
+    for c in stats.canaries:
+        CANARY_WIN_RATE.labels(candidate=c.candidate).set(c.win_rate)
+        CANARY_WIN_RATE_LOWER.labels(candidate=c.candidate).set(c.win_rate_lower)
+        CANARY_WIN_RATE_UPPER.labels(candidate=c.candidate).set(c.win_rate_upper)
+        CANARY_DECISIONS.labels(candidate=c.candidate).set(c.decisions)

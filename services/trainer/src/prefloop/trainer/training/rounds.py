@@ -26,6 +26,7 @@ from prefloop.shared.adapters import AdapterStore
 from prefloop.trainer.metrics import (
     LAST_REWARD_ACCURACY,
     LAST_REWARD_MARGIN,
+    LAST_ROUND_AT,
     PAIRS_WAITING,
     ROUNDS,
 )
@@ -143,6 +144,7 @@ class RoundRunner:
             return run_id
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
+            LAST_ROUND_AT.set_to_current_time()
         ROUNDS.labels(outcome="activated").inc()
         log.info("round %d registered and activated %s", run_id, version)
         self._on_registered()
