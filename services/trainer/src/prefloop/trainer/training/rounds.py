@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool
 
 from prefloop.shared.adapters import AdapterStore
 from prefloop.trainer.metrics import (
+    ACTIVE_ADAPTER,
     LAST_REWARD_ACCURACY,
     LAST_REWARD_MARGIN,
     LAST_ROUND_AT,
@@ -84,6 +85,7 @@ class RoundRunner:
     def recover(self) -> None:
         """Mark runs a crash left 'running' as failed; drop half-written store folders."""
         with self._pool.connection() as conn:
+            ACTIVE_ADAPTER.info({"version": registry.active_version(conn) or "base"})
             conn.execute(
                 "UPDATE training_runs SET status = 'failed', finished_at = now(), "
                 "error = 'interrupted: the trainer stopped during the round' WHERE status = 'running'"
@@ -146,6 +148,7 @@ class RoundRunner:
             shutil.rmtree(work_dir, ignore_errors=True)
             LAST_ROUND_AT.set_to_current_time()
         ROUNDS.labels(outcome="activated").inc()
+        ACTIVE_ADAPTER.info({"version": version})
         log.info("round %d registered and activated %s", run_id, version)
         self._on_registered()
         return run_id
