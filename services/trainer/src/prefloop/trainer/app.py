@@ -24,8 +24,15 @@ from prefloop.shared.models import resolve_base_model
 from prefloop.shared.outbox import OutboxRelay
 from prefloop.shared.workers import PeriodicWorker
 from prefloop.trainer.pairs.consumer import FeedbackEventsHandler
-from prefloop.trainer.registry.routes import get_active_adapter, get_adapters
-from prefloop.trainer.runs.routes import list_runs, request_run
+from prefloop.trainer.registry.routes import (
+    activate_adapter,
+    get_active_adapter,
+    get_adapter,
+    get_adapters,
+    rollback_adapter,
+)
+from prefloop.trainer.registry.service import RegistryService
+from prefloop.trainer.runs.routes import list_runs, pause_training, request_run, resume_training
 from prefloop.trainer.settings import TrainerSettings
 from prefloop.trainer.training.rounds import RoundPolicy, RoundRunner
 
@@ -37,6 +44,7 @@ class Runtime:
     def __init__(self) -> None:
         self.pool: ConnectionPool[Any] | None = None
         self.rounds: RoundRunner | None = None
+        self.registry: RegistryService | None = None
 
     def not_ready(self) -> list[str]:
         return ["database"] if self.pool is None else []
@@ -53,9 +61,10 @@ def create_app(settings: TrainerSettings) -> Litestar:
         pool = await asyncio.to_thread(open_pool, database_url, SCHEMA)
         publisher = KafkaEventPublisher(bootstrap, "trainer")
         relay = PeriodicWorker("outbox-relay", 0.5, OutboxRelay(pool, publisher, "trainer").drain)
+        store = AdapterStore(settings.adapter_store)
         rounds = RoundRunner(
             pool,
-            AdapterStore(settings.adapter_store),
+            store,
             settings.base_model,
             base_model_path=lambda: resolve_base_model(settings.base_model),
             policy=RoundPolicy(
@@ -83,6 +92,9 @@ def create_app(settings: TrainerSettings) -> Litestar:
         )
         for part in (relay, round_worker, consumer):
             part.start()
+        runtime.registry = RegistryService(
+            pool, store, settings.base_model, settings.max_adapter_rank, on_change=relay.wake
+        )
         runtime.pool, runtime.rounds = pool, rounds
         try:
             yield
@@ -98,6 +110,11 @@ def create_app(settings: TrainerSettings) -> Litestar:
             raise ServiceUnavailable("the database is not ready")
         return runtime.pool
 
+    def provide_registry() -> RegistryService:
+        if runtime.registry is None:
+            raise ServiceUnavailable("the trainer is starting")
+        return runtime.registry
+
     def provide_rounds() -> RoundRunner:
         if runtime.rounds is None:
             raise ServiceUnavailable("the trainer is starting")
@@ -105,12 +122,23 @@ def create_app(settings: TrainerSettings) -> Litestar:
 
     return build_app(
         "trainer",
-        [get_adapters, get_active_adapter, list_runs, request_run],
+        [
+            get_adapters,
+            get_active_adapter,
+            get_adapter,
+            activate_adapter,
+            rollback_adapter,
+            list_runs,
+            request_run,
+            pause_training,
+            resume_training,
+        ],
         ready=runtime.not_ready,
         lifespan=[lifespan],
         dependencies={
             "pool": Provide(provide_pool, sync_to_thread=False),
             "rounds": Provide(provide_rounds, sync_to_thread=False),
+            "registry": Provide(provide_registry, sync_to_thread=False),
         },
         guards=[api_key_guard(settings.api_keys), admin_guard(settings.admin_token)],
     )

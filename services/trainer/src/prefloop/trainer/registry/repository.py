@@ -22,8 +22,13 @@ class AdapterOut(BaseModel):
     status: str
     metrics: dict[str, Any]
     reason: str | None
+    activated_from: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class AdapterDetail(AdapterOut):
+    manifest: dict[str, Any]
 
 
 def _now_ms() -> int:
@@ -64,22 +69,76 @@ def register(conn: Connection[Any], manifest: Manifest, metrics: dict[str, Any])
     enqueue(conn, ADAPTERS.name, manifest.version, event)
 
 
+BASE = "base"
+
+
+def lock_registry(conn: Connection[Any]) -> None:
+    """Serialise registry changes (a round and an operator may act at once)."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('prefloop-registry'))")
+
+
+def get_adapter(conn: Connection[Any], version: str) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = conn.execute(
+        "SELECT * FROM adapters WHERE version = %s", (version,)
+    ).fetchone()
+    return row
+
+
 def activate(conn: Connection[Any], version: str, base_model: str, reason: str) -> str | None:
-    """Make `version` the active one (the previous one retires); returns the previous."""
+    """Make `version` (or "base") the active one; the previous one retires.
+
+    Returns the previous active version (None when base served)."""
+    lock_registry(conn)
     previous = active_version(conn)
     conn.execute("UPDATE adapters SET status = 'retired', updated_at = now() WHERE status = 'active'")
+    if version != BASE:
+        conn.execute(
+            "UPDATE adapters SET status = 'active', reason = %s, activated_from = %s, updated_at = now() "
+            "WHERE version = %s",
+            (reason, previous or BASE, version),
+        )
+    _announce(conn, AdapterEventType.ACTIVATED, version, base_model, reason, previous)
+    return previous
+
+
+def rollback(conn: Connection[Any], base_model: str, reason: str) -> tuple[str, str]:
+    """Roll the active version back to the one it replaced; returns (rolled back, now active)."""
+    lock_registry(conn)
+    current = conn.execute("SELECT * FROM adapters WHERE status = 'active'").fetchone()
+    if current is None:
+        raise LookupError("nothing to roll back: the base model is serving")
+    target = current["activated_from"] or BASE
     conn.execute(
-        "UPDATE adapters SET status = 'active', reason = %s, updated_at = now() WHERE version = %s",
-        (reason, version),
+        "UPDATE adapters SET status = 'rolled_back', reason = %s, updated_at = now() WHERE version = %s",
+        (reason, current["version"]),
     )
+    _announce(conn, AdapterEventType.ROLLED_BACK, current["version"], base_model, reason, None)
+    if target != BASE:
+        conn.execute(
+            "UPDATE adapters SET status = 'active', reason = %s, updated_at = now() WHERE version = %s",
+            (f"rollback from {current['version']}", target),
+        )
+    _announce(
+        conn, AdapterEventType.ACTIVATED, target, base_model, f"rollback from {current['version']}", None
+    )
+    return str(current["version"]), target
+
+
+def _announce(
+    conn: Connection[Any],
+    kind: AdapterEventType,
+    version: str,
+    base_model: str,
+    reason: str,
+    parent: str | None,
+) -> None:
     event = AdapterEvent(
-        AdapterEventType.ACTIVATED,
+        kind,
         version,
         base_model,
-        path=version,
-        parent_version=previous,
+        path="" if version == BASE else version,
+        parent_version=parent,
         reason=reason,
         at_ms=_now_ms(),
     )
     enqueue(conn, ADAPTERS.name, version, event)
-    return previous

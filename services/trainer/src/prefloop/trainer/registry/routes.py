@@ -1,27 +1,53 @@
-"""Ops API over the registry (reads; changes arrive with the gate and canary)."""
+"""Ops API over the registry: reads for everyone with an API key, changes for admins."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from litestar import get
+from litestar import get, post
 from litestar.di import NamedDependency
-from psycopg_pool import ConnectionPool
+from litestar.params import Body, FromPath
+from pydantic import BaseModel, Field
 
+from prefloop.shared.auth import ADMIN
 from prefloop.shared.http import NotFound
-from prefloop.trainer.registry.repository import AdapterOut, list_adapters
+from prefloop.trainer.registry.repository import AdapterDetail, AdapterOut
+from prefloop.trainer.registry.service import RegistryService
+
+
+class ChangeRequest(BaseModel):
+    reason: str = Field(default="operator", max_length=500)
+
+
+Change = Annotated[ChangeRequest | None, Body()]
 
 
 @get("/v1/adapters", sync_to_thread=True)
-def get_adapters(pool: NamedDependency[ConnectionPool[Any]]) -> list[AdapterOut]:
-    with pool.connection() as conn:
-        return list_adapters(conn)
+def get_adapters(registry: NamedDependency[RegistryService]) -> list[AdapterOut]:
+    return registry.list()
 
 
 @get("/v1/adapters/active", sync_to_thread=True)
-def get_active_adapter(pool: NamedDependency[ConnectionPool[Any]]) -> AdapterOut:
-    with pool.connection() as conn:
-        active = [a for a in list_adapters(conn) if a.status == "active"]
+def get_active_adapter(registry: NamedDependency[RegistryService]) -> AdapterOut:
+    active = [a for a in registry.list() if a.status == "active"]
     if not active:
         raise NotFound("no adapter is active: the base model serves")
     return active[0]
+
+
+@get("/v1/adapters/{version:str}", sync_to_thread=True)
+def get_adapter(version: FromPath[str], registry: NamedDependency[RegistryService]) -> AdapterDetail:
+    return registry.get(version)
+
+
+@post("/v1/adapters/{version:str}/activate", status_code=200, sync_to_thread=True, opt=ADMIN)
+def activate_adapter(
+    version: FromPath[str], registry: NamedDependency[RegistryService], data: Change = None
+) -> dict[str, str]:
+    registry.activate(version, (data or ChangeRequest()).reason)
+    return {"active": version}
+
+
+@post("/v1/adapters/rollback", status_code=200, sync_to_thread=True, opt=ADMIN)
+def rollback_adapter(registry: NamedDependency[RegistryService], data: Change = None) -> dict[str, str]:
+    return registry.rollback((data or ChangeRequest()).reason)

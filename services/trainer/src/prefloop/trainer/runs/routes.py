@@ -47,3 +47,19 @@ def request_run(rounds: NamedDependency[RoundRunner]) -> RunRequested:
         raise Conflict("no new pairs to train on")
     rounds.request()
     return RunRequested(requested=True, waiting_pairs=waiting)
+
+
+class PauseState(BaseModel):
+    paused: bool
+
+
+@post("/v1/training/pause", status_code=200, sync_to_thread=False, opt=ADMIN)
+def pause_training(rounds: NamedDependency[RoundRunner]) -> PauseState:
+    rounds.paused = True
+    return PauseState(paused=True)
+
+
+@post("/v1/training/resume", status_code=200, sync_to_thread=False, opt=ADMIN)
+def resume_training(rounds: NamedDependency[RoundRunner]) -> PauseState:
+    rounds.paused = False
+    return PauseState(paused=False)
