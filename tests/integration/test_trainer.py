@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -127,7 +128,9 @@ def runner(database_url: str, tmp_path: Path, tiny_model_dir: Path) -> Iterator[
         AdapterStore(tmp_path / "store"),
         base_model="tiny",
         base_model_path=lambda: str(tiny_model_dir),
-        policy=RoundPolicy(min_new_pairs=18, cooldown_s=0, eval_fraction=0.3, max_round_pairs=100),
+        policy=RoundPolicy(
+            min_new_pairs=18, cooldown_s=0, eval_fraction=0.3, max_round_pairs=100, gate=False
+        ),
         hyperparameters=TINY_DPO,
     )
     pool.close()
@@ -206,3 +209,59 @@ def test_adapter_events_reach_the_topic_in_order(runner: RoundRunner, bootstrap:
     events = eventually(lambda: read_topic(bootstrap, ADAPTERS.name), what="adapter events")
     assert [e.type for e in events] == [AdapterEventType.PUBLISHED, AdapterEventType.ACTIVATED]
     assert all(isinstance(e, AdapterEvent) and e.base_model == "tiny" for e in events)
+
+
+def test_a_candidate_that_loses_the_gate_is_rejected_and_the_active_version_stays(
+    runner: RoundRunner, database_url: str
+) -> None:
+    import dataclasses
+
+    from prefloop.shared.kafka import Record
+    from prefloop.trainer.pairs.consumer import FeedbackEventsHandler
+    from prefloop.trainer.training.dpo import DPOResult, run_dpo
+    from prefloop.trainer.training.evaluate import PreferenceScore
+
+    runner.tick()  # gate off: the first version becomes active
+    [first] = query(database_url, SCHEMA, "SELECT version FROM adapters")
+
+    def worse_candidate(*args: Any, **kwargs: Any) -> DPOResult:
+        # The real round, with the evaluation outcome pinned: the candidate loses.
+        result = run_dpo(*args, **kwargs)
+        return dataclasses.replace(
+            result,
+            candidate_score=PreferenceScore(accuracy=0.4, margin=-0.1, pairs=6),
+            active_score=PreferenceScore(accuracy=0.6, margin=0.2, pairs=6),
+        )
+
+    runner._trainer = worse_candidate
+    runner._policy = dataclasses.replace(runner._policy, gate=True)
+    FeedbackEventsHandler(runner._pool)(
+        [Record(FEEDBACK.name, None, feedback(idea=f"stew {i}")) for i in range(3)]
+    )
+    runner.request()
+    runner.tick()
+    adapters = {r["version"]: r for r in query(database_url, SCHEMA, "SELECT * FROM adapters")}
+    [second] = [v for v in adapters if v != first["version"]]
+    assert adapters[second]["status"] == "rejected"
+    assert "does not beat the active version's 0.600" in adapters[second]["reason"]
+    assert adapters[first["version"]]["status"] == "active"
+    run = query(database_url, SCHEMA, "SELECT * FROM training_runs ORDER BY id DESC LIMIT 1")[0]
+    assert run["status"] == "succeeded"
+    assert run["metrics"]["gate"]["candidate"]["accuracy"] == 0.4
+    events = query(database_url, SCHEMA, "SELECT key FROM outbox ORDER BY id")
+    assert [e["key"] for e in events][-2:] == [second, second]  # published, then rejected
+
+
+def test_the_real_gate_scores_both_versions_on_the_held_out_pairs(
+    runner: RoundRunner, database_url: str
+) -> None:
+    import dataclasses
+
+    runner._policy = dataclasses.replace(runner._policy, gate=True)
+    runner.tick()
+    [run] = query(database_url, SCHEMA, "SELECT * FROM training_runs")
+    gate = run["metrics"]["gate"]
+    assert gate["candidate"]["pairs"] == gate["active"]["pairs"] == run["eval_pairs"] > 0
+    [adapter] = query(database_url, SCHEMA, "SELECT * FROM adapters")
+    assert adapter["status"] in ("active", "rejected")
+    assert (adapter["status"] == "rejected") == (run["error"] is not None)

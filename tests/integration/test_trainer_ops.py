@@ -31,6 +31,7 @@ def client(database_url: str, bootstrap: str, tmp_path: Path, tiny_model_dir: Pa
         cooldown_s=0,
         poll_interval_s=0.5,
         dpo=TINY_DPO,
+        gate=False,  # the gate has its own tests; here every round must activate
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client

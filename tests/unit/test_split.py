@@ -26,3 +26,23 @@ def test_every_pair_of_an_idea_is_on_the_same_side() -> None:
 def test_no_held_out_when_fraction_is_zero() -> None:
     pairs = [P(idea_hash(f"idea {i}"), i) for i in range(20)]
     assert split_by_idea(pairs, 0.0) == (pairs, [])
+
+
+def test_at_least_one_idea_is_held_out_when_there_are_two() -> None:
+    pairs = [P(idea_hash("first idea"), 0), P(idea_hash("second idea"), 1), P(idea_hash("first idea"), 2)]
+    train, held_out = split_by_idea(pairs, 0.01)
+    assert train
+    assert held_out
+    assert {p.idea_hash for p in train}.isdisjoint({p.idea_hash for p in held_out})
+
+
+def test_a_single_idea_is_never_held_out() -> None:
+    pairs = [P(idea_hash("only idea"), i) for i in range(5)]
+    assert split_by_idea(pairs, 0.01) == (pairs, [])
+
+
+def test_the_training_side_is_never_empty() -> None:
+    pairs = [P(idea_hash(f"idea {i}"), i) for i in range(4)]
+    train, held_out = split_by_idea(pairs, 0.999)
+    assert len(train) == 1
+    assert len(held_out) == 3

@@ -72,6 +72,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
                 cooldown_s=settings.cooldown_s,
                 eval_fraction=settings.eval_fraction,
                 max_round_pairs=settings.max_round_pairs,
+                gate=settings.gate,
             ),
             hyperparameters=settings.dpo,
             on_registered=relay.wake,

@@ -27,6 +27,10 @@ class TrainerSettings(PrefloopSettings):
     eval_fraction: float = Field(
         default=0.2, ge=0.0, lt=1.0, description="share of ideas held out for evaluation"
     )
+    gate: bool = Field(
+        default=True,
+        description="activate a candidate only if it beats the active version on held-out pairs",
+    )
     max_adapter_rank: int = Field(default=64, ge=1, le=512)
     torch_threads: int | None = Field(
         default=None, ge=1, le=256, description="CPU threads for torch; unset keeps torch's default"

@@ -101,6 +101,16 @@ def activate(conn: Connection[Any], version: str, base_model: str, reason: str) 
     return previous
 
 
+def reject(conn: Connection[Any], version: str, base_model: str, reason: str) -> None:
+    """A candidate that failed the gate: kept for inspection, never served."""
+    lock_registry(conn)
+    conn.execute(
+        "UPDATE adapters SET status = 'rejected', reason = %s, updated_at = now() WHERE version = %s",
+        (reason, version),
+    )
+    _announce(conn, AdapterEventType.REJECTED, version, base_model, reason, None)
+
+
 def rollback(conn: Connection[Any], base_model: str, reason: str) -> tuple[str, str]:
     """Roll the active version back to the one it replaced; returns (rolled back, now active)."""
     lock_registry(conn)

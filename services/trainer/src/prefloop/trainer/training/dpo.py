@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from prefloop.shared.models.quiet import quiet_progress_bars
 from prefloop.shared.prompts import render_prompt
 from prefloop.trainer.metrics import STEP_SECONDS
 from prefloop.trainer.training.config import DPOHyperparameters
+from prefloop.trainer.training.evaluate import PreferenceScore, preference_score
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +34,20 @@ class TrainingPair:
 
 
 @dataclass(frozen=True)
+class PromptedPair:
+    prompt: str
+    chosen: str
+    rejected: str
+
+
+@dataclass(frozen=True)
 class DPOResult:
     adapter_dir: Path  # holds adapter_config.json + adapter_model.safetensors
     metrics: dict[str, float]
     steps: int
     seconds_per_step: float
+    candidate_score: PreferenceScore | None = None  # on the held-out pairs
+    active_score: PreferenceScore | None = None  # the version it was trained from, same pairs
 
 
 def _dataset(tokenizer: Any, pairs: Sequence[TrainingPair]) -> Any:
@@ -133,8 +144,10 @@ def run_dpo(
     )
     trainer.train()
     metrics: dict[str, float] = {}
+    candidate_score = active_score = None
     if held_out:
         metrics = {k: float(v) for k, v in trainer.evaluate().items() if isinstance(v, (int, float))}
+        candidate_score, active_score = _compare(trainer.model, tokenizer, held_out)
     out = Path(tempfile.mkdtemp(prefix="adapter-", dir=work_dir))
     # Only the trained adapter: TRL's frozen "ref" copy stays out of the store.
     trainer.model.save_pretrained(str(out), selected_adapters=["default"])
@@ -144,4 +157,33 @@ def run_dpo(
         metrics=metrics,
         steps=len(timer.durations),
         seconds_per_step=sum(durations) / len(durations),
+        candidate_score=candidate_score,
+        active_score=active_score,
     )
+
+
+@contextmanager
+def _adapter(model: Any, name: str) -> Iterator[None]:
+    previous = model.active_adapter
+    model.set_adapter(name)
+    try:
+        yield
+    finally:
+        model.set_adapter(previous)
+
+
+def _compare(
+    model: Any, tokenizer: Any, held_out: Sequence[TrainingPair]
+) -> tuple[PreferenceScore, PreferenceScore]:
+    """The candidate and the version it started from, on the same held-out pairs.
+
+    Warm start: TRL keeps the parent's weights as the frozen "ref" adapter.
+    Cold start: the parent is the base model (adapters disabled)."""
+    model.eval()
+    pairs = [PromptedPair(render_prompt(tokenizer, p.idea), p.chosen, p.rejected) for p in held_out]
+    candidate = preference_score(model, tokenizer, pairs, lambda: _adapter(model, "default"))
+    if "ref" in model.peft_config:
+        active = preference_score(model, tokenizer, pairs, lambda: _adapter(model, "ref"))
+    else:
+        active = preference_score(model, tokenizer, pairs, model.disable_adapter)
+    return candidate, active

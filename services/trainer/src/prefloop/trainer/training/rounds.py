@@ -1,5 +1,6 @@
 """A training round: pick the new pairs, split by idea, run DPO, store the
-adapter as a new immutable version, register and activate it.
+adapter as a new immutable version, register it, and activate it if it passes
+the gate (it beats the active version on held-out pairs) or reject it.
 
 One round at a time (a single worker thread calls `tick`). A crash mid-round
 leaves no half-written version: the store renames a finished folder into
@@ -15,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from prefloop.trainer.metrics import (
 from prefloop.trainer.registry import repository as registry
 from prefloop.trainer.training.config import DPOHyperparameters
 from prefloop.trainer.training.dpo import DPOResult, TrainingPair, run_dpo
+from prefloop.trainer.training.gate import gate_refusal
 from prefloop.trainer.training.split import split_by_idea
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,9 @@ Trainer = Callable[..., DPOResult]
 class RoundPolicy:
     min_new_pairs: int
     cooldown_s: float
-    max_round_pairs: int
     eval_fraction: float
+    max_round_pairs: int
+    gate: bool = True
 
 
 @dataclass(frozen=True)
@@ -119,21 +122,10 @@ class RoundRunner:
 
     def run_round(self, trigger: str) -> int:
         self._last_round_at = time.monotonic()
-        with self._pool.connection() as conn:
-            run = conn.execute(
-                "INSERT INTO training_runs (trigger, status) VALUES (%s, 'running') RETURNING id",
-                (trigger,),
-            ).fetchone()
-            assert run is not None
-            rows = conn.execute(
-                "SELECT id, idea, idea_hash, chosen, rejected FROM pairs WHERE round_id IS NULL ORDER BY id"
-            ).fetchall()
-            parent = registry.active_version(conn)
-        run_id = int(run["id"])
-        pairs = [_PairRow(**r) for r in rows]
+        run_id, pairs, parent = self._open_run(trigger)
         work_dir = Path(tempfile.mkdtemp(prefix=f"round-{run_id}-"))
         try:
-            version = self._train_and_register(run_id, pairs, parent, work_dir)
+            version, refusal = self._train_and_record(run_id, pairs, parent, work_dir)
         except Exception as exc:
             log.exception("round %d failed", run_id)
             ROUNDS.labels(outcome="failed").inc()
@@ -147,18 +139,38 @@ class RoundRunner:
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
             LAST_ROUND_AT.set_to_current_time()
-        ROUNDS.labels(outcome="activated").inc()
-        ACTIVE_ADAPTER.info({"version": version})
-        log.info("round %d registered and activated %s", run_id, version)
         self._on_registered()
+        if refusal:
+            ROUNDS.labels(outcome="rejected").inc()
+            log.info("round %d: %s %s", run_id, version, refusal)
+        else:
+            ROUNDS.labels(outcome="activated").inc()
+            ACTIVE_ADAPTER.info({"version": version})
+            log.info("round %d registered and activated %s", run_id, version)
         return run_id
 
-    def _train_and_register(
+    def _open_run(self, trigger: str) -> tuple[int, list[_PairRow], str | None]:
+        with self._pool.connection() as conn:
+            run = conn.execute(
+                "INSERT INTO training_runs (trigger, status) VALUES (%s, 'running') RETURNING id", (trigger,)
+            ).fetchone()
+            assert run is not None
+            # The newest pairs, at most max_round_pairs, keep a round's time
+            # bounded however long the trainer was away; the older waiting
+            # pairs still count as part of this round's data window.
+            rows = conn.execute(
+                "SELECT id, idea, idea_hash, chosen, rejected FROM pairs WHERE round_id IS NULL "
+                "ORDER BY id DESC LIMIT %s",
+                (self._policy.max_round_pairs,),
+            ).fetchall()
+            parent = registry.active_version(conn)
+        return int(run["id"]), [_PairRow(**r) for r in reversed(rows)], parent
+
+    def _train_and_record(
         self, run_id: int, pairs: list[_PairRow], parent: str | None, work_dir: Path
-    ) -> str:
+    ) -> tuple[str, str | None]:
+        """Train a candidate, store it, register it, then activate or reject it."""
         train, held_out = split_by_idea(pairs, self._policy.eval_fraction)
-        if not train:  # every idea fell on the held-out side: too few ideas to split
-            train, held_out = pairs, []
         log.info(
             "round %d: %d train pairs, %d held-out pairs, parent %s",
             run_id,
@@ -166,48 +178,58 @@ class RoundRunner:
             len(held_out),
             parent or "base",
         )
-        parent_dir = self._store.path_of(parent) if parent else None
         result = self._trainer(
             self._base_model_path(),
             [TrainingPair(p.idea, p.chosen, p.rejected) for p in train],
             [TrainingPair(p.idea, p.chosen, p.rejected) for p in held_out],
             self._hp,
             work_dir,
-            parent_adapter=parent_dir,
+            parent_adapter=self._store.path_of(parent) if parent else None,
         )
-        metrics = {
-            **result.metrics,
-            "steps": result.steps,
-            "seconds_per_step": result.seconds_per_step,
-        }
+        metrics = _round_metrics(result)
+        refusal = gate_refusal(result.candidate_score, result.active_score) if self._policy.gate else None
         version = f"v{run_id:04d}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}"
+        window = {
+            "first_pair_id": pairs[0].id,
+            "last_pair_id": pairs[-1].id,
+            "train_pairs": len(train),
+            "held_out_pairs": len(held_out),
+        }
         manifest = self._store.write(
             version,
             result.adapter_dir,
             parent=parent,
             base_model=self._base_model,
-            data_window={
-                "first_pair_id": pairs[0].id,
-                "last_pair_id": pairs[-1].id,
-                "train_pairs": len(train),
-                "held_out_pairs": len(held_out),
-            },
+            data_window=window,
             metrics=metrics,
             hyperparameters=self._hp.model_dump(),
         )
         with self._pool.connection() as conn, conn.transaction():
             registry.register(conn, manifest, metrics)
-            registry.activate(conn, version, self._base_model, reason=f"round {run_id}")
+            if refusal:
+                registry.reject(conn, version, self._base_model, refusal)
+            else:
+                registry.activate(conn, version, self._base_model, reason=f"round {run_id} passed the gate")
             conn.execute(
-                "UPDATE pairs SET round_id = %s WHERE round_id IS NULL AND id <= %s",
-                (run_id, pairs[-1].id),
+                "UPDATE pairs SET round_id = %s WHERE round_id IS NULL AND id <= %s", (run_id, pairs[-1].id)
             )
             conn.execute(
                 "UPDATE training_runs SET status = 'succeeded', finished_at = now(), version = %s, "
-                "train_pairs = %s, eval_pairs = %s, metrics = %s WHERE id = %s",
-                (version, len(train), len(held_out), Jsonb(metrics), run_id),
+                "train_pairs = %s, eval_pairs = %s, metrics = %s, error = %s WHERE id = %s",
+                (version, len(train), len(held_out), Jsonb(metrics), refusal, run_id),
             )
         if "eval_rewards/accuracies" in metrics:
             LAST_REWARD_ACCURACY.set(metrics["eval_rewards/accuracies"])
             LAST_REWARD_MARGIN.set(metrics["eval_rewards/margins"])
-        return version
+        return version, refusal
+
+
+def _round_metrics(result: DPOResult) -> dict[str, Any]:
+    metrics: dict[str, Any] = {
+        **result.metrics,
+        "steps": result.steps,
+        "seconds_per_step": result.seconds_per_step,
+    }
+    if result.candidate_score and result.active_score:
+        metrics["gate"] = {"candidate": asdict(result.candidate_score), "active": asdict(result.active_score)}
+    return metrics

@@ -15,14 +15,22 @@ class HasIdeaHash(Protocol):
 T = TypeVar("T", bound=HasIdeaHash)
 
 
-def is_held_out(idea_hash: str, eval_fraction: float) -> bool:
+def _draw(idea_hash: str) -> float:
     # A stable per-idea draw. Salted, so it is independent of any other split
     # made from the same idea hash (the simulator's own held-out ideas, say).
-    draw = hashlib.sha256(f"prefloop-eval:{idea_hash}".encode()).hexdigest()
-    return int(draw[:8], 16) / 0xFFFFFFFF < eval_fraction
+    digest = hashlib.sha256(f"prefloop-eval:{idea_hash}".encode()).hexdigest()
+    return int(digest[:8], 16) / 0xFFFFFFFF
 
 
 def split_by_idea(pairs: Sequence[T], eval_fraction: float) -> tuple[list[T], list[T]]:
-    train = [p for p in pairs if not is_held_out(p.idea_hash, eval_fraction)]
-    held_out = [p for p in pairs if is_held_out(p.idea_hash, eval_fraction)]
-    return train, held_out
+    """(train, held-out). With two ideas or more and a non-zero fraction, both
+    sides get at least one idea, so every round trains and can be gated."""
+    ideas = {p.idea_hash for p in pairs}
+    held = {h for h in ideas if _draw(h) < eval_fraction}
+    if len(ideas) < 2 or eval_fraction == 0:
+        held = set()
+    elif not held:
+        held = {min(ideas, key=_draw)}
+    elif held == ideas:
+        held -= {max(ideas, key=_draw)}
+    return [p for p in pairs if p.idea_hash not in held], [p for p in pairs if p.idea_hash in held]

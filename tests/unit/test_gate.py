@@ -1,0 +1,32 @@
+"""The gate activates a candidate only when it beats the active version."""
+
+from __future__ import annotations
+
+from prefloop.trainer.training.evaluate import PreferenceScore
+from prefloop.trainer.training.gate import gate_refusal
+
+
+def score(accuracy: float, margin: float) -> PreferenceScore:
+    return PreferenceScore(accuracy=accuracy, margin=margin, pairs=10)
+
+
+def test_a_more_accurate_candidate_passes() -> None:
+    assert gate_refusal(score(0.7, 0.1), score(0.6, 0.3)) is None
+
+
+def test_equal_accuracy_is_decided_by_the_margin() -> None:
+    assert gate_refusal(score(0.6, 0.2), score(0.6, 0.1)) is None
+    assert gate_refusal(score(0.6, 0.1), score(0.6, 0.1)) is not None
+
+
+def test_a_worse_candidate_is_rejected_with_both_scores_named() -> None:
+    reason = gate_refusal(score(0.5, 0.05), score(0.6, 0.1))
+    assert reason is not None
+    assert "0.500" in reason
+    assert "0.600" in reason
+
+
+def test_without_held_out_pairs_there_is_nothing_to_beat() -> None:
+    reason = gate_refusal(None, None)
+    assert reason is not None
+    assert "no held-out pairs" in reason
