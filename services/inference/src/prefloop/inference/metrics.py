@@ -20,3 +20,10 @@ ADAPTERS_REFUSED = Counter(
     "prefloop_adapters_refused_total", "Adapter versions refused at validation or load"
 )
 ACTIVE_ADAPTER = Info("prefloop_inference_active_adapter", "The version new requests are served by")
+BATCH_ROWS = Histogram(
+    "prefloop_generation_batch_rows",
+    "Sequences generated together in one model call",
+    buckets=(1, 2, 4, 6, 8, 12, 16, 24, 32, 48, 64),
+)
+GENERATED_TOKENS = Counter("prefloop_generated_tokens_total", "New tokens generated")
+GENERATION_SECONDS = Histogram("prefloop_generation_seconds", "Wall time of one model generate call")

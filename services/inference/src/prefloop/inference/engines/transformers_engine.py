@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from prefloop.inference.engines.base import BASE_VERSION, Completion
+from prefloop.inference.metrics import BATCH_ROWS, GENERATED_TOKENS, GENERATION_SECONDS
 from prefloop.inference.settings import InferenceSettings
 from prefloop.shared.models import resolve_base_model
 from prefloop.shared.models.quiet import quiet_progress_bars
@@ -83,6 +85,7 @@ class TransformersEngine:
         kwargs: dict[str, Any] = {}
         if self._adapters:  # the model is a PeftModel: name the adapter of every row
             kwargs["adapter_names"] = [_PEFT_BASE if version == BASE_VERSION else version] * n
+        started = time.perf_counter()
         with torch.inference_mode():
             output = self._model.generate(
                 **batch,
@@ -95,6 +98,9 @@ class TransformersEngine:
             )
         new_tokens = output[:, batch["input_ids"].shape[1] :]
         eos = self._tokenizer.eos_token_id
+        GENERATION_SECONDS.observe(time.perf_counter() - started)
+        BATCH_ROWS.observe(n)
+        GENERATED_TOKENS.inc(int((new_tokens != self._tokenizer.pad_token_id).sum()))
         return [
             Completion(
                 text=self._tokenizer.decode(row, skip_special_tokens=True),
