@@ -138,3 +138,14 @@ def test_health_readiness_and_metrics(client: TestClient) -> None:
     metrics = client.get("/metrics").text
     assert 'prefloop_suggestions_served_total{model_version="base"}' in metrics
     assert "prefloop_request_duration_seconds" in metrics
+
+
+def test_a_client_over_its_rate_limit_gets_429(tmp_path: Path, publisher: FakePublisher) -> None:
+    with _client(tmp_path, FakeEngine(), publisher, rate_limit_per_minute=2) as client:
+        codes = [client.post("/v1/suggestions", json={"idea": "ok", "n": 1}).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        limited = client.post("/v1/suggestions", json={"idea": "ok", "n": 1})
+        assert limited.json()["error"] == "rate_limited"
+        other_key = client.post("/v1/suggestions", json={"idea": "ok", "n": 1}, headers={"X-API-Key": "another"})
+        assert other_key.status_code == 200  # limits are per key
+        assert client.get("/healthz").status_code == 200  # probes are not metered

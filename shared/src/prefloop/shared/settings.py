@@ -50,6 +50,12 @@ class PrefloopSettings(BaseSettings):
         description="comma-separated keys accepted on /v1; empty disables the check",
     )
     admin_token: str | None = Field(default=None, validation_alias=_global("PREFLOOP_ADMIN_TOKEN"))
+    rate_limit_per_minute: int = Field(
+        default=0,
+        ge=0,
+        validation_alias=_global("PREFLOOP_RATE_LIMIT_PER_MINUTE"),
+        description="requests per minute per API key (or client address); 0 disables the limit",
+    )
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -99,4 +99,5 @@ def create_app(settings: FeedbackSettings) -> Litestar:
             "feedback": Provide(provide_feedback, sync_to_thread=False),
         },
         guards=[api_key_guard(settings.api_keys), admin_guard(settings.admin_token)],
+        rate_limit_per_minute=settings.rate_limit_per_minute,
     )

@@ -124,4 +124,5 @@ def create_app(
             "adapters": Provide(provide_adapters, sync_to_thread=False),
         },
         guards=[api_key_guard(settings.api_keys)],
+        rate_limit_per_minute=settings.rate_limit_per_minute,
     )

@@ -142,4 +142,5 @@ def create_app(settings: TrainerSettings) -> Litestar:
             "registry": Provide(provide_registry, sync_to_thread=False),
         },
         guards=[api_key_guard(settings.api_keys), admin_guard(settings.admin_token)],
+        rate_limit_per_minute=settings.rate_limit_per_minute,
     )

@@ -11,7 +11,9 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from litestar import Litestar, Response, get
+from litestar import Litestar, Request, Response, get
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ControllerRouterHandler, Guard
@@ -25,8 +27,26 @@ Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 MAX_BODY_BYTES = 64 * 1024
 
 
+_UNMETERED = ["/metrics", "/healthz", "/readyz", "/schema"]
+
+
 class MetricsController(PrometheusController):
     path = "/metrics"
+
+
+def _client_identity(request: Request[Any, Any, Any]) -> str:
+    key = request.headers.get("x-api-key")
+    return f"key:{key}" if key else f"addr:{request.client.host if request.client else 'unknown'}"
+
+
+def _rate_limit(per_minute: int) -> list[DefineMiddleware]:
+    """A per-key (or per-address) limit; over it, requests get 429."""
+    if per_minute <= 0:
+        return []
+    config = RateLimitConfig(
+        rate_limit=("minute", per_minute), exclude=_UNMETERED, identifier_for_request=_client_identity
+    )
+    return [config.middleware]
 
 
 def build_app(
@@ -36,6 +56,7 @@ def build_app(
     lifespan: Sequence[Lifespan] = (),
     dependencies: dict[str, Any] | None = None,
     guards: Sequence[Guard] = (),
+    rate_limit_per_minute: int = 0,
 ) -> Litestar:
     @get("/healthz", sync_to_thread=False, include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -52,7 +73,7 @@ def build_app(
         app_name=service,
         prefix="prefloop",
         group_path=True,
-        exclude=["/metrics", "/healthz", "/readyz", "/schema"],
+        exclude=_UNMETERED,
     )
     return Litestar(
         route_handlers=[healthz, readyz, MetricsController, *route_handlers],
@@ -60,7 +81,7 @@ def build_app(
         dependencies=dependencies,
         guards=list(guards),
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[prometheus.middleware],
+        middleware=[prometheus.middleware, *_rate_limit(rate_limit_per_minute)],
         openapi_config=OpenAPIConfig(title=f"prefloop {service}", version="1", path="/schema"),
         request_max_body_size=MAX_BODY_BYTES,
     )
