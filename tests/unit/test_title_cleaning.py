@@ -17,6 +17,8 @@ from prefloop.inference.titles import clean_title
         ("**Video title:** How I Saved My Starter", "How I Saved My Starter"),
         ("- Saving a Starter in Winter\n\nThis title works because", "Saving a Starter in Winter"),
         ("“Winter Sourdough Rescue”", "Winter Sourdough Rescue"),
+        ('How about this: "Rebuilding a Legacy Bike', "Rebuilding a Legacy Bike"),
+        ("Here's one: Reviving a Rusty Road Bike", "Reviving a Rusty Road Bike"),
     ],
 )
 def test_decorations_are_removed(raw: str, expected: str) -> None:

@@ -17,6 +17,11 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 _MARKDOWN = re.compile(r"(\*\*|__|`|\*)")
+# "How about this: <title>", "Here's one: <title>": keep what follows the colon.
+_LEAD_IN = re.compile(
+    r"^(?:how about(?: this)?|here'?s (?:one|a title|my suggestion)|maybe|try|suggestion|option \d+)\s*:\s*",
+    re.IGNORECASE,
+)
 _QUOTES = "\"'“”‘’«»"
 _CHATTER = re.compile(
     r"^(sure|here'?s|here is|here are|certainly|of course|absolutely|okay|ok\b|great|"
@@ -38,6 +43,7 @@ def _strip_decorations(line: str) -> str:
     while previous != line:
         previous = line
         line = _PREFIX.sub("", line, count=1)
+        line = _LEAD_IN.sub("", line, count=1)
         line = _MARKDOWN.sub("", line).strip()
         if len(line) >= 2 and line[0] in _QUOTES and line[-1] in _QUOTES:
             line = line[1:-1].strip()
