@@ -146,6 +146,8 @@ def test_a_client_over_its_rate_limit_gets_429(tmp_path: Path, publisher: FakePu
         assert codes == [200, 200, 429]
         limited = client.post("/v1/suggestions", json={"idea": "ok", "n": 1})
         assert limited.json()["error"] == "rate_limited"
-        other_key = client.post("/v1/suggestions", json={"idea": "ok", "n": 1}, headers={"X-API-Key": "another"})
+        other_key = client.post(
+            "/v1/suggestions", json={"idea": "ok", "n": 1}, headers={"X-API-Key": "another"}
+        )
         assert other_key.status_code == 200  # limits are per key
         assert client.get("/healthz").status_code == 200  # probes are not metered

@@ -65,3 +65,29 @@ def test_adapters_load_serve_beside_base_and_unload(
         assert len(await engine.generate(prompt, 1, "v2")) == 1
 
     asyncio.run(scenario())
+
+
+def test_concurrent_requests_for_different_versions_share_one_generate_call(
+    engine: TransformersEngine, adapters: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def scenario() -> None:
+        await engine.load_adapter("v1", adapters["v1"])
+        await engine.load_adapter("v2", adapters["v2"])
+        calls: list[list[str]] = []
+        original = engine._model.generate
+
+        def counting_generate(*args: object, **kwargs: object) -> object:
+            calls.append(list(kwargs["adapter_names"]))  # type: ignore[call-overload]
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(engine._model, "generate", counting_generate)
+        prompt = engine.render_prompt("idea")
+        results = await asyncio.gather(
+            engine.generate(prompt, 2, "base"),
+            engine.generate(prompt, 1, "v1"),
+            engine.generate(prompt, 2, "v2"),
+        )
+        assert [len(r) for r in results] == [2, 1, 2]
+        assert calls == [["__base__", "__base__", "v1", "v2", "v2"]]
+
+    asyncio.run(scenario())

@@ -21,6 +21,10 @@ class InferenceSettings(PrefloopSettings):
     top_p: float = Field(default=0.95, gt=0.0, le=1.0)
     oversample: int = Field(default=2, ge=0, le=8, description="extra candidates per request")
     attempts: int = Field(default=3, ge=1, le=6, description="generation rounds to reach N titles")
+    max_batch_rows: int = Field(default=32, ge=1, le=512, description="sequences per model call")
+    batch_wait_ms: float = Field(
+        default=5.0, ge=0, le=1000, description="how long an idle engine waits for company"
+    )
     max_adapter_rank: int = Field(default=64, ge=1, le=512)
     torch_threads: int | None = Field(
         default=None, ge=1, le=256, description="CPU threads for torch; unset keeps torch's default"

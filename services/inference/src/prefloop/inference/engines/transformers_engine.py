@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from prefloop.inference.engines.base import BASE_VERSION, Completion
+from prefloop.inference.engines.batcher import Job, RequestBatcher
 from prefloop.inference.metrics import BATCH_ROWS, GENERATED_TOKENS, GENERATION_SECONDS
 from prefloop.inference.settings import InferenceSettings
 from prefloop.shared.models import resolve_base_model
@@ -35,6 +37,8 @@ class TransformersEngine:
         max_new_tokens: int,
         temperature: float,
         top_p: float,
+        max_batch_rows: int = 32,
+        batch_wait_s: float = 0.005,
     ) -> None:
         self._model = model
         self._tokenizer = tokenizer
@@ -46,6 +50,9 @@ class TransformersEngine:
         self._top_p = top_p
         self._adapters: set[str] = set()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
+        self._batcher: RequestBatcher[list[Completion]] = RequestBatcher(
+            self._run_batch, max_rows=max_batch_rows, wait_s=batch_wait_s
+        )
 
     @classmethod
     def from_settings(cls, settings: InferenceSettings) -> TransformersEngine:
@@ -63,7 +70,15 @@ class TransformersEngine:
         model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device).eval()
         tokenizer = AutoTokenizer.from_pretrained(path)
         log.info("loaded base model %s on %s", settings.base_model, device)
-        return cls(model, tokenizer, settings.max_new_tokens, settings.temperature, settings.top_p)
+        return cls(
+            model,
+            tokenizer,
+            settings.max_new_tokens,
+            settings.temperature,
+            settings.top_p,
+            max_batch_rows=settings.max_batch_rows,
+            batch_wait_s=settings.batch_wait_ms / 1000,
+        )
 
     def render_prompt(self, idea: str) -> str:
         return render_prompt(self._tokenizer, idea)
@@ -72,19 +87,37 @@ class TransformersEngine:
         return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
 
     async def generate(self, prompt: str, n: int, version: str) -> list[Completion]:
-        result: list[Completion] = await self._run(self._generate_sync, prompt, n, version)
-        return result
+        return await self._batcher.submit(prompt, n, version)
 
-    def _generate_sync(self, prompt: str, n: int, version: str) -> list[Completion]:
+    async def _run_batch(
+        self, jobs: Sequence[Job[list[Completion]]]
+    ) -> list[list[Completion] | BaseException]:
+        # A request naming an adapter that is not loaded fails alone.
+        results: list[list[Completion] | BaseException] = [
+            KeyError(f"adapter {j.version!r} is not loaded")
+            if j.version != BASE_VERSION and j.version not in self._adapters
+            else []
+            for j in jobs
+        ]
+        runnable = [i for i, r in enumerate(results) if not isinstance(r, BaseException)]
+        if runnable:
+            rows = [(jobs[i].prompt, jobs[i].version) for i in runnable for _ in range(jobs[i].n)]
+            completions: list[Completion] = await self._run(self._generate_rows, rows)
+            offset = 0
+            for i in runnable:
+                results[i] = completions[offset : offset + jobs[i].n]
+                offset += jobs[i].n
+        return results
+
+    def _generate_rows(self, rows: list[tuple[str, str]]) -> list[Completion]:
+        """One model call for every row; each row names its prompt and version."""
         import torch
 
-        if version != BASE_VERSION and version not in self._adapters:
-            raise KeyError(f"adapter {version!r} is not loaded")
-        batch = self._tokenizer([prompt] * n, return_tensors="pt", padding=True)
+        batch = self._tokenizer([prompt for prompt, _ in rows], return_tensors="pt", padding=True)
         batch = batch.to(self._model.device)
         kwargs: dict[str, Any] = {}
         if self._adapters:  # the model is a PeftModel: name the adapter of every row
-            kwargs["adapter_names"] = [_PEFT_BASE if version == BASE_VERSION else version] * n
+            kwargs["adapter_names"] = [_PEFT_BASE if v == BASE_VERSION else v for _, v in rows]
         started = time.perf_counter()
         with torch.inference_mode():
             output = self._model.generate(
@@ -99,7 +132,7 @@ class TransformersEngine:
         new_tokens = output[:, batch["input_ids"].shape[1] :]
         eos = self._tokenizer.eos_token_id
         GENERATION_SECONDS.observe(time.perf_counter() - started)
-        BATCH_ROWS.observe(n)
+        BATCH_ROWS.observe(len(rows))
         GENERATED_TOKENS.inc(int((new_tokens != self._tokenizer.pad_token_id).sum()))
         return [
             Completion(
@@ -135,4 +168,5 @@ class TransformersEngine:
         # adapter, and base rows are served with adapters bypassed anyway.
 
     async def close(self) -> None:
+        await self._batcher.close()
         self._worker.shutdown(wait=True)
