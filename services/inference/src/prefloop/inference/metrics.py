@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram, Info
+from prometheus_client import Counter, Gauge, Histogram, Info
 
 SUGGESTIONS_SERVED = Counter(
     "prefloop_suggestions_served_total", "Suggestions served, by model version", ["model_version"]
@@ -27,3 +27,7 @@ BATCH_ROWS = Histogram(
 )
 GENERATED_TOKENS = Counter("prefloop_generated_tokens_total", "New tokens generated")
 GENERATION_SECONDS = Histogram("prefloop_generation_seconds", "Wall time of one model generate call")
+INTERLEAVED_SETS = Counter(
+    "prefloop_interleaved_sets_total", "Canary sets mixing candidate and active titles", ["candidate"]
+)
+CANARY_FRACTION = Gauge("prefloop_inference_canary_fraction", "Share of requests that get an interleaved set")

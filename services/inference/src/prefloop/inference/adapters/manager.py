@@ -22,6 +22,7 @@ from prefloop.inference.metrics import (
     ADAPTER_SWAP_SECONDS,
     ADAPTER_SWAPS,
     ADAPTERS_REFUSED,
+    CANARY_FRACTION,
 )
 from prefloop.shared.adapters import AdapterRefused, AdapterStore
 
@@ -33,11 +34,18 @@ class UnknownVersion(LookupError):
 
 
 @dataclass(frozen=True)
+class Canary:
+    version: str
+    fraction: float
+
+
+@dataclass(frozen=True)
 class ModelsView:
     base_model: str
     active_version: str
     loaded_versions: list[str]
     in_flight: dict[str, int]
+    canary: Canary | None
 
 
 RefusalReporter = Callable[[str, str], None]
@@ -58,6 +66,7 @@ class AdapterManager:
         self._max_rank = max_rank
         self._on_refused = on_refused
         self._active = BASE_VERSION
+        self._canary: Canary | None = None
         self._loaded: set[str] = set()
         self._leases: Counter[str] = Counter()
         self._load_lock = asyncio.Lock()
@@ -67,12 +76,42 @@ class AdapterManager:
     def active(self) -> str:
         return self._active
 
+    @property
+    def canary(self) -> Canary | None:
+        return self._canary
+
+    async def start_canary(self, version: str, fraction: float) -> bool:
+        """Send `fraction` of requests an interleaved set with `version`; False if refused."""
+        try:
+            await self._ensure_loaded(version)
+        except UnknownVersion as exc:
+            self._refuse(version, str(exc))
+            return False
+        except AdapterRefused:
+            return False
+        previous, self._canary = self._canary, Canary(version, min(max(fraction, 0.0), 1.0))
+        CANARY_FRACTION.set(self._canary.fraction)
+        log.info("canary %s on %.0f%% of requests", version, 100 * self._canary.fraction)
+        if previous and previous.version != version:
+            await self._release_if_idle(previous.version)
+        return True
+
+    async def stop_canary(self, version: str | None = None) -> None:
+        """End the canary (only if it is `version`, when given)."""
+        if self._canary is None or (version is not None and self._canary.version != version):
+            return
+        ended, self._canary = self._canary.version, None
+        CANARY_FRACTION.set(0)
+        log.info("canary %s ended", ended)
+        await self._release_if_idle(ended)
+
     def view(self) -> ModelsView:
         return ModelsView(
             base_model=self._base_model,
             active_version=self._active,
             loaded_versions=sorted(self._loaded),
             in_flight={v: c for v, c in self._leases.items() if c},
+            canary=self._canary,
         )
 
     @asynccontextmanager
@@ -100,6 +139,9 @@ class AdapterManager:
         except AdapterRefused:
             return False
         previous, self._active = self._active, version
+        if self._canary and self._canary.version == version:
+            self._canary = None  # promoted: it serves everyone now
+            CANARY_FRACTION.set(0)
         ADAPTER_SWAPS.inc()
         ADAPTER_SWAP_SECONDS.observe(time.perf_counter() - started)
         ACTIVE_ADAPTER.info({"version": version})
@@ -129,7 +171,8 @@ class AdapterManager:
             self._loaded.add(version)
 
     async def _release_if_idle(self, version: str) -> None:
-        if version in (BASE_VERSION, self._active) or self._leases[version] > 0:
+        canary = self._canary.version if self._canary else None
+        if version in (BASE_VERSION, self._active, canary) or self._leases[version] > 0:
             return
         if version in self._loaded:
             self._loaded.discard(version)

@@ -10,7 +10,7 @@ import uuid
 
 from prefloop.inference.adapters import AdapterManager, UnknownVersion
 from prefloop.inference.engines import Engine
-from prefloop.inference.metrics import RAW_GENERATIONS, SUGGESTIONS_SERVED
+from prefloop.inference.metrics import INTERLEAVED_SETS, RAW_GENERATIONS, SUGGESTIONS_SERVED
 from prefloop.inference.suggestions.models import (
     SuggestionOut,
     SuggestionRequest,
@@ -34,44 +34,77 @@ class SuggestionService:
         publisher: EventPublisher,
         oversample: int = 2,
         attempts: int = 3,
+        rng: random.Random | None = None,
     ) -> None:
         self._engine = engine
         self._adapters = adapters
         self._publisher = publisher
         self._oversample = oversample
         self._attempts = attempts
+        self._rng = rng or random.Random()
 
     async def suggest(self, request: SuggestionRequest) -> SuggestionSetOut:
         try:
-            async with self._adapters.lease(request.model_version) as version:
-                titles = await self.distinct_titles(request.idea, request.n, version)
+            control, titles = await self._titles_for(request)
         except UnknownVersion as exc:
             raise NotFound(str(exc)) from exc
         except AdapterRefused as exc:
             raise Conflict(f"model version {request.model_version!r} cannot be served: {exc}") from exc
         if not titles:
             raise ServiceUnavailable("the model produced no usable title; try again")
-        random.shuffle(titles)
+        self._rng.shuffle(titles)
         served = SuggestionsServed(
             suggestion_set_id=str(uuid.uuid4()),
             idea=request.idea,
             prompt_template_version=PROMPT_TEMPLATE_VERSION,
-            model_version=version,
+            model_version=control,
             user_id=request.user_id,
             suggestions=tuple(
-                ServedSuggestion(str(uuid.uuid4()), i, text, version) for i, text in enumerate(titles)
+                ServedSuggestion(str(uuid.uuid4()), i, text, version)
+                for i, (text, version) in enumerate(titles)
             ),
             served_at_ms=int(time.time() * 1000),
         )
         await self._record(served)
-        SUGGESTIONS_SERVED.labels(model_version=version).inc(len(titles))
+        for s in served.suggestions:
+            SUGGESTIONS_SERVED.labels(model_version=s.model_version).inc()
+        # An interleaved set is blind: the response names only the control version.
         return SuggestionSetOut(
             suggestion_set_id=uuid.UUID(served.suggestion_set_id),
-            model_version=version,
+            model_version=control,
             suggestions=[
                 SuggestionOut(id=uuid.UUID(s.id), index=s.index, text=s.text) for s in served.suggestions
             ],
         )
+
+    async def _titles_for(self, request: SuggestionRequest) -> tuple[str, list[tuple[str, str]]]:
+        """(control version, [(title, version)]): one version, or a canary interleaving."""
+        canary = self._adapters.canary
+        if (
+            canary is not None
+            and request.model_version is None
+            and request.n >= 2
+            and self._rng.random() < canary.fraction
+        ):
+            return await self._interleaved(request, canary.version)
+        async with self._adapters.lease(request.model_version) as version:
+            titles = await self.distinct_titles(request.idea, request.n, version)
+        return version, [(t, version) for t in titles]
+
+    async def _interleaved(
+        self, request: SuggestionRequest, candidate: str
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """Half the titles from the candidate, half from the active version."""
+        from_candidate = (request.n + 1) // 2
+        async with self._adapters.lease() as control, self._adapters.lease(candidate) as challenger:
+            ours, theirs = await asyncio.gather(
+                self.distinct_titles(request.idea, request.n - from_candidate, control),
+                self.distinct_titles(request.idea, from_candidate, challenger),
+            )
+        seen = {t.casefold() for t in theirs}
+        titles = [(t, challenger) for t in theirs] + [(t, control) for t in ours if t.casefold() not in seen]
+        INTERLEAVED_SETS.labels(candidate=challenger).inc()
+        return control, titles
 
     async def distinct_titles(self, idea: str, n: int, version: str) -> list[str]:
         """Oversample and retry until n distinct clean titles, or attempts run out."""
