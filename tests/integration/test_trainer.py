@@ -265,3 +265,59 @@ def test_the_real_gate_scores_both_versions_on_the_held_out_pairs(
     [adapter] = query(database_url, SCHEMA, "SELECT * FROM adapters")
     assert adapter["status"] in ("active", "rejected")
     assert (adapter["status"] == "rejected") == (run["error"] is not None)
+
+
+def test_a_gated_candidate_goes_to_canary_and_the_judge_promotes_or_rolls_it_back(
+    runner: RoundRunner, database_url: str
+) -> None:
+    import dataclasses
+
+    from prefloop.shared.kafka import Record
+    from prefloop.shared.statistics import wilson_interval
+    from prefloop.trainer.canary.judge import CanaryJudge, CanaryPolicy
+    from prefloop.trainer.pairs.consumer import FeedbackEventsHandler
+
+    runner.tick()  # gate off, no canary: the first version becomes active
+    [first] = query(database_url, SCHEMA, "SELECT version FROM adapters")
+    runner._policy = dataclasses.replace(runner._policy, canary_fraction=0.2)
+    handler = FeedbackEventsHandler(runner._pool)
+
+    def next_round(tag: str) -> str:
+        handler([Record(FEEDBACK.name, None, feedback(idea=f"{tag} {i}")) for i in range(3)])
+        runner.request()
+        runner.tick()
+        row = query(
+            database_url, SCHEMA, "SELECT version, status FROM adapters ORDER BY created_at DESC LIMIT 1"
+        )[0]
+        assert row["status"] == "canary"
+        return str(row["version"])
+
+    results: dict[str, tuple[int, int]] = {}
+
+    def win_rates() -> list[dict[str, object]]:
+        out = []
+        for candidate, (wins, n) in results.items():
+            i = wilson_interval(wins, n)
+            out.append(
+                {
+                    "candidate": candidate,
+                    "decisions": n,
+                    "win_rate": i.rate,
+                    "win_rate_lower": i.lower,
+                    "win_rate_upper": i.upper,
+                }
+            )
+        return out
+
+    judge = CanaryJudge(runner._pool, win_rates, "tiny", CanaryPolicy(min_decisions=30))
+    losing = next_round("soup")
+    assert judge.tick() is None  # no decisions yet
+    results[losing] = (6, 40)
+    assert judge.tick() == "rollback"
+    winning = next_round("salad")
+    results[winning] = (32, 40)
+    assert judge.tick() == "promote"
+    status = {r["version"]: r["status"] for r in query(database_url, SCHEMA, "SELECT * FROM adapters")}
+    assert status == {first["version"]: "retired", losing: "rolled_back", winning: "active"}
+    events = [r["key"] for r in query(database_url, SCHEMA, "SELECT key FROM outbox ORDER BY id")]
+    assert events[-2:] == [winning, winning]  # canary, then activated

@@ -23,6 +23,7 @@ from prefloop.shared.kafka import ConsumerLoop, KafkaEventPublisher
 from prefloop.shared.models import resolve_base_model
 from prefloop.shared.outbox import OutboxRelay
 from prefloop.shared.workers import PeriodicWorker
+from prefloop.trainer.canary.judge import CanaryJudge, CanaryPolicy, feedback_canaries
 from prefloop.trainer.pairs.consumer import FeedbackEventsHandler
 from prefloop.trainer.registry.routes import (
     activate_adapter,
@@ -73,6 +74,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
                 eval_fraction=settings.eval_fraction,
                 max_round_pairs=settings.max_round_pairs,
                 gate=settings.gate,
+                canary_fraction=settings.canary_fraction,
             ),
             hyperparameters=settings.dpo,
             on_registered=relay.wake,
@@ -83,6 +85,16 @@ def create_app(settings: TrainerSettings) -> Litestar:
             torch.set_num_threads(settings.torch_threads)
         await asyncio.to_thread(rounds.recover)
         round_worker = PeriodicWorker("rounds", settings.poll_interval_s, rounds.tick)
+        judge = CanaryJudge(
+            pool,
+            feedback_canaries(
+                settings.feedback_url, next(iter(settings.api_keys), None), window_hours=24 * 7
+            ),
+            settings.base_model,
+            CanaryPolicy(min_decisions=settings.canary_min_decisions),
+            on_change=relay.wake,
+        )
+        canary_worker = PeriodicWorker("canary", settings.canary_check_interval_s, judge.tick)
         consumer = ConsumerLoop(
             bootstrap,
             [FEEDBACK.name],
@@ -91,7 +103,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
             publisher,
             name="trainer-feedback",
         )
-        for part in (relay, round_worker, consumer):
+        for part in (relay, round_worker, canary_worker, consumer):
             part.start()
         runtime.registry = RegistryService(
             pool, store, settings.base_model, settings.max_adapter_rank, on_change=relay.wake
@@ -101,7 +113,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
             yield
         finally:
             runtime.pool = None
-            for part in (consumer, round_worker, relay):
+            for part in (consumer, canary_worker, round_worker, relay):
                 await asyncio.to_thread(part.stop)
             publisher.close()
             pool.close()

@@ -23,3 +23,6 @@ LAST_ROUND_AT = Gauge(
     "When the last round ended (process start until the first round)",
 )
 LAST_ROUND_AT.set_to_current_time()
+CANARY_DECISIONS_TOTAL = Counter(
+    "prefloop_canary_decisions_total", "Canary outcomes decided by the trainer", ["decision"]
+)

@@ -31,6 +31,17 @@ class TrainerSettings(PrefloopSettings):
         default=True,
         description="activate a candidate only if it beats the active version on held-out pairs",
     )
+    canary_fraction: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="share of requests comparing a gated candidate with the active version (0: activate)",
+    )
+    canary_min_decisions: int = Field(default=30, ge=1, description="decisions before a canary is judged")
+    canary_check_interval_s: float = Field(default=15.0, gt=0)
+    feedback_url: str = Field(
+        default="http://127.0.0.1:8002", description="where the canary win rates come from"
+    )
     max_adapter_rank: int = Field(default=64, ge=1, le=512)
     torch_threads: int | None = Field(
         default=None, ge=1, le=256, description="CPU threads for torch; unset keeps torch's default"

@@ -101,6 +101,41 @@ def activate(conn: Connection[Any], version: str, base_model: str, reason: str) 
     return previous
 
 
+def start_canary(conn: Connection[Any], version: str, base_model: str, fraction: float, reason: str) -> None:
+    """Put a candidate on canary; a canary it replaces is rolled back as superseded."""
+    lock_registry(conn)
+    for row in conn.execute("SELECT version FROM adapters WHERE status = 'canary'").fetchall():
+        end_canary(conn, row["version"], base_model, f"superseded by {version}")
+    conn.execute(
+        "UPDATE adapters SET status = 'canary', reason = %s, updated_at = now() WHERE version = %s",
+        (reason, version),
+    )
+    event = AdapterEvent(
+        AdapterEventType.CANARY,
+        version,
+        base_model,
+        path=version,
+        canary_fraction=fraction,
+        reason=reason,
+        at_ms=_now_ms(),
+    )
+    enqueue(conn, ADAPTERS.name, version, event)
+
+
+def canary_version(conn: Connection[Any]) -> str | None:
+    row = conn.execute("SELECT version FROM adapters WHERE status = 'canary'").fetchone()
+    return str(row["version"]) if row else None
+
+
+def end_canary(conn: Connection[Any], version: str, base_model: str, reason: str) -> None:
+    """A canary that lost (or was superseded): rolled back, never served to everyone."""
+    conn.execute(
+        "UPDATE adapters SET status = 'rolled_back', reason = %s, updated_at = now() WHERE version = %s",
+        (reason, version),
+    )
+    _announce(conn, AdapterEventType.ROLLED_BACK, version, base_model, reason, None)
+
+
 def reject(conn: Connection[Any], version: str, base_model: str, reason: str) -> None:
     """A candidate that failed the gate: kept for inspection, never served."""
     lock_registry(conn)

@@ -50,6 +50,7 @@ class RoundPolicy:
     eval_fraction: float
     max_round_pairs: int
     gate: bool = True
+    canary_fraction: float = 0.0  # 0: a candidate that passes the gate is activated directly
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,9 @@ class RoundRunner:
         if refusal:
             ROUNDS.labels(outcome="rejected").inc()
             log.info("round %d: %s %s", run_id, version, refusal)
+        elif self._policy.canary_fraction > 0:
+            ROUNDS.labels(outcome="canary").inc()
+            log.info("round %d registered %s as canary", run_id, version)
         else:
             ROUNDS.labels(outcome="activated").inc()
             ACTIVE_ADAPTER.info({"version": version})
@@ -208,6 +212,14 @@ class RoundRunner:
             registry.register(conn, manifest, metrics)
             if refusal:
                 registry.reject(conn, version, self._base_model, refusal)
+            elif self._policy.canary_fraction > 0:
+                registry.start_canary(
+                    conn,
+                    version,
+                    self._base_model,
+                    self._policy.canary_fraction,
+                    reason=f"round {run_id} passed the gate; canary on {self._policy.canary_fraction:.0%}",
+                )
             else:
                 registry.activate(conn, version, self._base_model, reason=f"round {run_id} passed the gate")
             conn.execute(

@@ -1,0 +1,1 @@
+"""Canary decisions from the feedback service's interleaved win rates."""
