@@ -22,7 +22,7 @@ from prefloop.feedback.stats.routes import get_stats
 from prefloop.feedback.stats.service import export_stats
 from prefloop.feedback.users.routes import delete_user
 from prefloop.shared.auth import admin_guard, api_key_guard
-from prefloop.shared.db import apply_migrations, open_pool
+from prefloop.shared.db import prepare_database
 from prefloop.shared.events import SUGGESTIONS
 from prefloop.shared.http import ServiceUnavailable, build_app
 from prefloop.shared.kafka import ConsumerLoop, KafkaEventPublisher
@@ -50,8 +50,7 @@ def create_app(settings: FeedbackSettings) -> Litestar:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         database_url = settings.require_database_url()
         bootstrap = settings.require_kafka()
-        await asyncio.to_thread(apply_migrations, database_url, SCHEMA, MIGRATIONS)
-        pool = await asyncio.to_thread(open_pool, database_url, SCHEMA, 1, settings.pool_size)
+        pool = await prepare_database(database_url, SCHEMA, MIGRATIONS, settings.pool_size)
         publisher = KafkaEventPublisher(bootstrap, "feedback")
         relay = OutboxRelay(pool, publisher, "feedback", settings.relay_batch)
         runtime.workers = [

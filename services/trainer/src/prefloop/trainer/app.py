@@ -16,7 +16,7 @@ from psycopg_pool import ConnectionPool
 
 from prefloop.shared.adapters import AdapterStore
 from prefloop.shared.auth import admin_guard, api_key_guard
-from prefloop.shared.db import apply_migrations, open_pool
+from prefloop.shared.db import prepare_database
 from prefloop.shared.events import FEEDBACK
 from prefloop.shared.http import ServiceUnavailable, build_app
 from prefloop.shared.kafka import ConsumerLoop, KafkaEventPublisher
@@ -58,8 +58,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         database_url = settings.require_database_url()
         bootstrap = settings.require_kafka()
-        await asyncio.to_thread(apply_migrations, database_url, SCHEMA, MIGRATIONS)
-        pool = await asyncio.to_thread(open_pool, database_url, SCHEMA)
+        pool = await prepare_database(database_url, SCHEMA, MIGRATIONS)
         publisher = KafkaEventPublisher(bootstrap, "trainer")
         relay = PeriodicWorker("outbox-relay", 0.5, OutboxRelay(pool, publisher, "trainer").drain)
         store = AdapterStore(settings.adapter_store)

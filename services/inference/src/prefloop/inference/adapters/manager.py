@@ -82,12 +82,7 @@ class AdapterManager:
 
     async def start_canary(self, version: str, fraction: float) -> bool:
         """Send `fraction` of requests an interleaved set with `version`; False if refused."""
-        try:
-            await self._ensure_loaded(version)
-        except UnknownVersion as exc:
-            self._refuse(version, str(exc))
-            return False
-        except AdapterRefused:
+        if not await self._try_load(version):
             return False
         previous, self._canary = self._canary, Canary(version, min(max(fraction, 0.0), 1.0))
         CANARY_FRACTION.set(self._canary.fraction)
@@ -130,13 +125,7 @@ class AdapterManager:
     async def activate(self, version: str) -> bool:
         """Switch new requests to `version`; False (and reported) if it was refused."""
         started = time.perf_counter()
-        try:
-            if version != BASE_VERSION:
-                await self._ensure_loaded(version)
-        except UnknownVersion as exc:
-            self._refuse(version, str(exc))
-            return False
-        except AdapterRefused:
+        if version != BASE_VERSION and not await self._try_load(version):
             return False
         previous, self._active = self._active, version
         if self._canary and self._canary.version == version:
@@ -147,6 +136,17 @@ class AdapterManager:
         ACTIVE_ADAPTER.info({"version": version})
         log.info("active version %s -> %s", previous, version)
         await self._release_if_idle(previous)
+        return True
+
+    async def _try_load(self, version: str) -> bool:
+        """Load `version` for serving; False (already reported) when refused."""
+        try:
+            await self._ensure_loaded(version)
+        except UnknownVersion as exc:
+            self._refuse(version, str(exc))
+            return False
+        except AdapterRefused:
+            return False
         return True
 
     async def _ensure_loaded(self, version: str) -> None:
