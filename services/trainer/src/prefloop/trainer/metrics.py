@@ -24,5 +24,5 @@ LAST_ROUND_AT = Gauge(
 )
 LAST_ROUND_AT.set_to_current_time()
 CANARY_DECISIONS_TOTAL = Counter(
-    "prefloop_canary_decisions_total", "Canary outcomes decided by the trainer", ["decision"]
+    "prefloop_canary_outcomes_total", "Canary outcomes decided by the trainer", ["decision"]
 )
