@@ -8,7 +8,7 @@ PACKAGES := -e shared[model,embedded] -e services/inference -e services/feedback
 PYTHON ?= python3.11
 
 .DEFAULT_GOAL := help
-.PHONY: help setup tools up demo test test-unit lint fmt proto bench clean
+.PHONY: help setup tools up demo eval test test-unit lint fmt proto bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ up: setup ## start embedded Postgres + broker and the three services (Ctrl-C sto
 
 demo: setup ## run the whole loop with simulated users and a live status (MINUTES=10)
 	@$(PY) deploy/local/stack.py --demo --minutes $${MINUTES:-10}
+
+eval: setup ## learning benchmark of the active version against base (needs make up or make demo running)
+	@$(PY) -m prefloop.simulator.evaluate $(if $(VERSION),--version $(VERSION),)
 
 lint: setup ## ruff and mypy (strict)
 	@$(VENV)/bin/ruff check .

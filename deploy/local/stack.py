@@ -20,7 +20,10 @@ import httpx
 
 from prefloop.shared.embedded import LocalStack
 from prefloop.shared.observability import configure_logging
+from prefloop.simulator.benchmark import run_benchmark, summary
 from prefloop.simulator.client import PrefloopClient
+from prefloop.simulator.evaluate import served_title, write_chart
+from prefloop.simulator.ideas import split_ideas
 from prefloop.simulator.settings import SimulatorSettings
 from prefloop.simulator.traffic import Traffic
 
@@ -80,6 +83,24 @@ def run_demo(stack: LocalStack, minutes: float) -> None:
         client.close()
     print(status_line(stack, started))
     print(f"simulated traffic: {dict(traffic.counts)}")
+    run_learning_benchmark(stack)
+
+
+def run_learning_benchmark(stack: LocalStack) -> None:
+    """End the demo with the learning benchmark on the held-out ideas."""
+    models = _get(f"{stack.url('inference')}/v1/models") or {}
+    version = models.get("active_version", "base")
+    if version == "base":
+        print("no adapter became active: no learning benchmark (run longer: MINUTES=20 make demo)")
+        return
+    print(f"==> learning benchmark: {version} against base on the held-out ideas")
+    with httpx.Client(base_url=stack.url("inference"), timeout=300) as client:
+        _, held_out = split_ideas()
+        result = run_benchmark(held_out, version, lambda idea, v: served_title(client, idea, v))
+    print(summary(result))
+    if result.duels:
+        write_chart(result, Path(".prefloop/benchmark.png"))
+        print("chart: .prefloop/benchmark.png")
 
 
 def main() -> None:

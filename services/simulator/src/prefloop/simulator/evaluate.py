@@ -1,0 +1,76 @@
+"""`python -m prefloop.simulator.evaluate`: the learning benchmark against a
+running inference service (the active version by default), with a PNG chart."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import httpx
+
+from prefloop.simulator.benchmark import BASE, BenchmarkResult, run_benchmark, summary
+from prefloop.simulator.ideas import split_ideas
+
+
+def served_title(client: httpx.Client, idea: str, version: str) -> str | None:
+    response = client.post(
+        "/v1/suggestions", json={"idea": idea, "n": 1, "model_version": version, "user_id": "benchmark"}
+    )
+    if response.status_code != 200:
+        return None
+    suggestions = response.json()["suggestions"]
+    return str(suggestions[0]["text"]) if suggestions else None
+
+
+def write_chart(result: BenchmarkResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    interval = result.interval()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    left.bar(
+        ["win rate"],
+        [interval.rate],
+        yerr=[[interval.rate - interval.lower], [interval.upper - interval.rate]],
+        capsize=8,
+        color="#4C72B0",
+    )
+    left.axhline(0.68, color="grey", linestyle="--", label="hand-labelled reference 68%")
+    left.axhline(0.5, color="black", linewidth=0.8)
+    left.set_ylim(0, 1)
+    left.set_title(f"{result.version} vs base, {len(result.duels)} held-out ideas")
+    left.legend(loc="lower right", fontsize=8)
+    right.bar(
+        [BASE, result.version], [result.base_mean_score, result.version_mean_score], color=["#999", "#4C72B0"]
+    )
+    right.set_title("mean taste score")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--inference-url", default="http://127.0.0.1:8001")
+    parser.add_argument("--version", default=None, help="adapter version (default: the active one)")
+    parser.add_argument("--ideas", type=int, default=0, help="limit the held-out ideas (0: all)")
+    parser.add_argument("--chart", type=Path, default=Path(".prefloop/benchmark.png"))
+    args = parser.parse_args()
+    with httpx.Client(base_url=args.inference_url, timeout=300) as client:
+        version = args.version or client.get("/v1/models").json()["active_version"]
+        if version == BASE:
+            raise SystemExit("the base model is active: nothing to compare yet (pass --version)")
+        _, held_out = split_ideas()
+        ideas = held_out[: args.ideas] if args.ideas else held_out
+        result = run_benchmark(ideas, version, lambda idea, v: served_title(client, idea, v))
+    print(summary(result))
+    if result.duels:
+        write_chart(result, args.chart)
+        print(f"chart: {args.chart}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""The learning benchmark judges blind duels and cannot rot: a version whose
+titles suit the taste wins, one that serves hype loses."""
+
+from __future__ import annotations
+
+from prefloop.simulator.benchmark import run_benchmark, summary
+
+IDEAS = [f"restoring an old {thing} at home" for thing in ("bike", "chair", "radio", "clock", "lamp", "boat")]
+
+
+def plain(idea: str, version: str) -> str | None:
+    if version == "base":
+        return "UNLOCK the ULTIMATE secret of this video!!!"
+    return f"{idea.capitalize()}, step by step"
+
+
+def test_a_version_that_suits_the_taste_wins() -> None:
+    result = run_benchmark(IDEAS * 5, "good", plain)
+    assert result.interval().rate > 0.9
+    assert result.version_mean_score > result.base_mean_score
+    assert "win rate" in summary(result)
+
+
+def test_a_version_that_serves_hype_loses() -> None:
+    result = run_benchmark(IDEAS * 5, "bad", lambda idea, v: plain(idea, "base" if v != "base" else "good"))
+    assert result.interval().rate < 0.1
+
+
+def test_missing_titles_are_skipped_not_counted() -> None:
+    result = run_benchmark(IDEAS, "good", lambda idea, v: None if "lamp" in idea else plain(idea, v))
+    assert result.skipped == 1
+    assert len(result.duels) == 5
