@@ -93,7 +93,7 @@ def test_feedback_trains_an_adapter_that_then_serves(stack: LocalStack) -> None:
         return bool(feedback.get(f"/v1/feedback/{feedback_id}").json()["status"] == "recorded")
 
     for feedback_id in feedback_ids:
-        eventually(partial(recorded, feedback_id), what="feedback to be recorded")
+        eventually(partial(recorded, feedback_id), timeout_s=120, what="feedback to be recorded")
 
     def active_version() -> str | None:
         version = inference.get("/v1/models").json()["active_version"]

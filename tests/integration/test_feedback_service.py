@@ -49,6 +49,7 @@ def client(database_url: str, bootstrap: str) -> Iterator[TestClient]:
         database_url=database_url, kafka_bootstrap_servers=bootstrap, admin_token=ADMIN, pending_ttl_s=3.0
     )
     with TestClient(create_app(settings)) as test_client:
+        eventually(lambda: test_client.get("/readyz").status_code == 200, timeout_s=60, what="readiness")
         yield test_client
 
 

@@ -63,6 +63,7 @@ def trainer_client(database_url: str, bootstrap: str, tmp_path: Path) -> Iterato
         min_new_pairs=10_000,  # no automatic round in these tests
     )
     with TestClient(create_app(settings)) as client:
+        eventually(lambda: client.get("/readyz").status_code == 200, timeout_s=60, what="readiness")
         yield client
 
 

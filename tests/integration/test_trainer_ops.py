@@ -34,6 +34,7 @@ def client(database_url: str, bootstrap: str, tmp_path: Path, tiny_model_dir: Pa
         gate=False,  # the gate has its own tests; here every round must activate
     )
     with TestClient(create_app(settings)) as test_client:
+        eventually(lambda: test_client.get("/readyz").status_code == 200, timeout_s=60, what="readiness")
         yield test_client
 
 

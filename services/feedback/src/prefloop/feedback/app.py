@@ -40,7 +40,11 @@ class Runtime:
         self.workers: list[PeriodicWorker] = []
 
     def not_ready(self) -> list[str]:
-        return ["database"] if self.pool is None else []
+        if self.pool is None:
+            return ["database"]
+        if self.consumer is None or not self.consumer.assigned.is_set():
+            return ["event consumer"]
+        return []
 
 
 def create_app(settings: FeedbackSettings) -> Litestar:

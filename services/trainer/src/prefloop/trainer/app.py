@@ -46,9 +46,14 @@ class Runtime:
         self.pool: ConnectionPool[Any] | None = None
         self.rounds: RoundRunner | None = None
         self.registry: RegistryService | None = None
+        self.consumer: ConsumerLoop | None = None
 
     def not_ready(self) -> list[str]:
-        return ["database"] if self.pool is None else []
+        if self.pool is None:
+            return ["database"]
+        if self.consumer is None or not self.consumer.assigned.is_set():
+            return ["event consumer"]
+        return []
 
 
 def create_app(settings: TrainerSettings) -> Litestar:
@@ -107,7 +112,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
         runtime.registry = RegistryService(
             pool, store, settings.base_model, settings.max_adapter_rank, on_change=relay.wake
         )
-        runtime.pool, runtime.rounds = pool, rounds
+        runtime.pool, runtime.rounds, runtime.consumer = pool, rounds, consumer
         try:
             yield
         finally:

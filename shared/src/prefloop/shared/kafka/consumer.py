@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # Tansu (the embedded broker) is slow to form groups with the 45 s default.
 SESSION_TIMEOUT_MS = 6000
+# Also the rebalance timeout: it bounds how long a group join can wait.
+MAX_POLL_INTERVAL_MS = 30000
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class ConsumerLoop:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"consumer-{name}", daemon=True)
         self.caught_up = threading.Event()
+        # Set once partitions are assigned: the service really consumes.
+        self.assigned = threading.Event()
 
     def start(self) -> None:
         self._thread.start()
@@ -84,6 +88,7 @@ class ConsumerLoop:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             session_timeout_ms=SESSION_TIMEOUT_MS,
+            max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
             heartbeat_interval_ms=2000,
         )
         if self._group_id is None:
@@ -121,6 +126,8 @@ class ConsumerLoop:
         while not self._stop.is_set():
             batch = consumer.poll(timeout_ms=500, max_records=self._max_records)
             records = [r for rs in batch.values() for r in rs]
+            if consumer.assignment():
+                self.assigned.set()
             if records:
                 self._process(records)
                 if self._group_id is not None:
