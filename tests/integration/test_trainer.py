@@ -130,7 +130,7 @@ def runner(database_url: str, tmp_path: Path, tiny_model_dir: Path) -> Iterator[
         base_model="tiny",
         base_model_path=lambda: str(tiny_model_dir),
         policy=RoundPolicy(
-            min_new_pairs=18, cooldown_s=0, eval_fraction=0.3, max_round_pairs=100, gate=False
+            min_new_pairs=18, cooldown_s=0, eval_fraction=0.3, max_round_pairs=100, gate=False, replay_pairs=5
         ),
         hyperparameters=TINY_DPO,
     )
@@ -168,6 +168,9 @@ def test_the_next_round_warm_starts_from_the_active_version(runner: RoundRunner,
     adapters = {r["version"]: r for r in query(database_url, SCHEMA, "SELECT * FROM adapters")}
     [second] = [v for v in adapters if v != first]
     assert adapters[second]["parent"] == first
+    window = adapters[second]["manifest"]["data_window"]
+    assert window["replayed_pairs"] == 5  # replay_pairs of the fixture's policy
+    assert window["train_pairs"] + window["held_out_pairs"] == 3 + 5
     assert adapters[second]["status"] == "active"
     assert adapters[first]["status"] == "retired"
 

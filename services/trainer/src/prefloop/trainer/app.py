@@ -78,6 +78,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
                 eval_fraction=settings.eval_fraction,
                 max_round_pairs=settings.max_round_pairs,
                 gate=settings.gate,
+                replay_pairs=settings.replay_pairs,
                 canary_fraction=settings.canary_fraction,
             ),
             hyperparameters=settings.dpo,

@@ -22,6 +22,9 @@ class TrainerSettings(PrefloopSettings):
     max_round_pairs: int = Field(
         default=96, ge=1, description="newest pairs one round trains on (bounds a round's time)"
     )
+    replay_pairs: int = Field(
+        default=32, ge=0, description="older pairs replayed in each round so earlier lessons are kept"
+    )
     cooldown_s: float = Field(default=30.0, ge=0, description="minimum time between two rounds")
     poll_interval_s: float = Field(default=2.0, gt=0, description="how often the round trigger is checked")
     eval_fraction: float = Field(

@@ -50,6 +50,7 @@ class RoundPolicy:
     eval_fraction: float
     max_round_pairs: int
     gate: bool = True
+    replay_pairs: int = 0  # older, already-used pairs mixed into each round against forgetting
     canary_fraction: float = 0.0  # 0: a candidate that passes the gate is activated directly
 
 
@@ -123,10 +124,10 @@ class RoundRunner:
 
     def run_round(self, trigger: str) -> int:
         self._last_round_at = time.monotonic()
-        run_id, pairs, parent = self._open_run(trigger)
+        run_id, pairs, replay, parent = self._open_run(trigger)
         work_dir = Path(tempfile.mkdtemp(prefix=f"round-{run_id}-"))
         try:
-            version, refusal = self._train_and_record(run_id, pairs, parent, work_dir)
+            version, refusal = self._train_and_record(run_id, pairs, replay, parent, work_dir)
         except Exception as exc:
             log.exception("round %d failed", run_id)
             ROUNDS.labels(outcome="failed").inc()
@@ -153,7 +154,7 @@ class RoundRunner:
             log.info("round %d registered and activated %s", run_id, version)
         return run_id
 
-    def _open_run(self, trigger: str) -> tuple[int, list[_PairRow], str | None]:
+    def _open_run(self, trigger: str) -> tuple[int, list[_PairRow], list[_PairRow], str | None]:
         with self._pool.connection() as conn:
             run = conn.execute(
                 "INSERT INTO training_runs (trigger, status) VALUES (%s, 'running') RETURNING id", (trigger,)
@@ -167,14 +168,23 @@ class RoundRunner:
                 "ORDER BY id DESC LIMIT %s",
                 (self._policy.max_round_pairs,),
             ).fetchall()
+            replay = conn.execute(
+                "SELECT id, idea, idea_hash, chosen, rejected FROM pairs WHERE round_id IS NOT NULL "
+                "ORDER BY random() LIMIT %s",
+                (self._policy.replay_pairs,),
+            ).fetchall()
             parent = registry.active_version(conn)
-        return int(run["id"]), [_PairRow(**r) for r in reversed(rows)], parent
+        new = [_PairRow(**r) for r in reversed(rows)]
+        return int(run["id"]), new, [_PairRow(**r) for r in replay], parent
 
     def _train_and_record(
-        self, run_id: int, pairs: list[_PairRow], parent: str | None, work_dir: Path
+        self, run_id: int, pairs: list[_PairRow], replay: list[_PairRow], parent: str | None, work_dir: Path
     ) -> tuple[str, str | None]:
-        """Train a candidate, store it, register it, then activate or reject it."""
-        train, held_out = split_by_idea(pairs, self._policy.eval_fraction)
+        """Train a candidate, store it, register it, then activate or reject it.
+
+        The split is per idea and deterministic, so replayed pairs land on the
+        same side as in earlier rounds: held-out ideas never leak into training."""
+        train, held_out = split_by_idea(pairs + replay, self._policy.eval_fraction)
         log.info(
             "round %d: %d train pairs, %d held-out pairs, parent %s",
             run_id,
@@ -196,6 +206,7 @@ class RoundRunner:
         window = {
             "first_pair_id": pairs[0].id,
             "last_pair_id": pairs[-1].id,
+            "replayed_pairs": len(replay),
             "train_pairs": len(train),
             "held_out_pairs": len(held_out),
         }
