@@ -92,7 +92,7 @@ def run_dpo(
 ) -> DPOResult:
     import torch
     from peft import LoraConfig, PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
     from trl import DPOConfig, DPOTrainer
 
     quiet_progress_bars()
@@ -142,6 +142,8 @@ def run_dpo(
         peft_config=peft_config,
         callbacks=[timer],
     )
+    # Our step timer logs progress; TRL's printer would dump every metric dict to stdout.
+    trainer.remove_callback(PrinterCallback)
     trainer.train()
     metrics: dict[str, float] = {}
     candidate_score = active_score = None
