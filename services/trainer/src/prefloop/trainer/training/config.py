@@ -19,6 +19,10 @@ class DPOHyperparameters(BaseModel):
         default=True,
         description="continue from the active adapter (its copy is the reference policy)",
     )
+    bf16: bool = Field(
+        default=True,
+        description="bf16 mixed precision (TRL's default): about 2x faster steps on this CPU than fp32",
+    )
     seed: int = 0
 
     @model_validator(mode="after")

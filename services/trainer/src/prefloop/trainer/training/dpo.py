@@ -127,7 +127,7 @@ def run_dpo(
         save_strategy="no",
         report_to=[],
         use_cpu=not on_gpu,
-        bf16=on_gpu,
+        bf16=hp.bf16,
         seed=hp.seed,
         disable_tqdm=True,
         dataloader_num_workers=0,
