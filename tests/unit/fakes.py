@@ -13,6 +13,7 @@ from prefloop.shared.events import Event
 class FakePublisher:
     def __init__(self, fail: bool = False) -> None:
         self.events: list[tuple[str, str, Event]] = []
+        self.raw: list[tuple[str, str, bytes]] = []
         self.fail = fail
 
     def publish(self, topic: str, key: str, event: Event) -> None:
@@ -21,7 +22,7 @@ class FakePublisher:
         self.events.append((topic, key, event))
 
     def publish_raw(self, topic: str, key: str, payload: bytes) -> None:
-        raise NotImplementedError("unit tests do not produce raw payloads")
+        self.raw.append((topic, key, payload))
 
     def close(self) -> None:
         pass

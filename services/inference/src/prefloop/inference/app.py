@@ -42,7 +42,7 @@ class Runtime:
         missing = []
         if self.service is None:
             missing.append("model")
-        if self.consumer is not None and not self.consumer.caught_up.is_set():
+        if self.consumer is not None and not self.consumer.ready:
             missing.append("adapter events")
         return missing
 

@@ -51,7 +51,7 @@ class Runtime:
     def not_ready(self) -> list[str]:
         if self.pool is None:
             return ["database"]
-        if self.consumer is None or not self.consumer.assigned.is_set():
+        if self.consumer is None or not self.consumer.ready:
             return ["event consumer"]
         return []
 

@@ -73,6 +73,11 @@ class ConsumerLoop:
         # Set once partitions are assigned: the service really consumes.
         self.assigned = threading.Event()
 
+    @property
+    def ready(self) -> bool:
+        """Consuming for real: partitions assigned (group) or caught up (broadcast)."""
+        return self.assigned.is_set() if self._group_id is not None else self.caught_up.is_set()
+
     def start(self) -> None:
         self._thread.start()
 
