@@ -4,6 +4,7 @@ suggestions served by the new version."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -38,8 +39,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         "PREFLOOP_KAFKA_BOOTSTRAP_SERVERS": "",
         "PREFLOOP_ADAPTER_STORE": "",
         "PREFLOOP_ADMIN_TOKEN": "e2e-admin",
-        # a small round: three accepted sets of four titles make nine pairs
-        "PREFLOOP_TRAINER_MIN_NEW_PAIRS": "9",
+        # one small round, started on demand once the three feedbacks are in
+        "PREFLOOP_TRAINER_MIN_NEW_PAIRS": "1000",
         "PREFLOOP_TRAINER_COOLDOWN_S": "0",
         "PREFLOOP_TRAINER_DPO__EPOCHS": "1",
         "PREFLOOP_TRAINER_DPO__BATCH_SIZE": "8",
@@ -66,15 +67,16 @@ def test_feedback_trains_an_adapter_that_then_serves(stack: LocalStack) -> None:
         httpx.Client(base_url=stack.url(n), timeout=300) for n in ("inference", "feedback", "trainer")
     )
 
-    feedback_ids = []
+    feedback_ids, expected_pairs = [], 0
     for idea in IDEAS:
         served = inference.post("/v1/suggestions", json={"idea": idea, "n": 4, "user_id": "e2e"})
         assert served.status_code == 200, served.text
         body = served.json()
         assert body["model_version"] == "base"
         texts = [s["text"] for s in body["suggestions"]]
-        assert len(texts) == 4
-        assert len({t.casefold() for t in texts}) == 4
+        # the real model usually yields four clean titles; pairs need two
+        assert 2 <= len(texts) <= 4
+        assert len({t.casefold() for t in texts}) == len(texts)
         assert all("\n" not in t and t.strip() == t for t in texts)
         accepted = feedback.post(
             "/v1/feedback",
@@ -87,6 +89,7 @@ def test_feedback_trains_an_adapter_that_then_serves(stack: LocalStack) -> None:
         )
         assert accepted.status_code in (201, 202), accepted.text
         feedback_ids.append(accepted.json()["feedback_id"])
+        expected_pairs += len(texts) - 1  # the accepted title over each other shown title
     served_at = time.monotonic()
 
     def recorded(feedback_id: str) -> bool:
@@ -94,6 +97,15 @@ def test_feedback_trains_an_adapter_that_then_serves(stack: LocalStack) -> None:
 
     for feedback_id in feedback_ids:
         eventually(partial(recorded, feedback_id), timeout_s=120, what="feedback to be recorded")
+
+    def pairs_waiting() -> bool:
+        metrics = trainer.get("/metrics").text
+        found = re.search(r"^prefloop_pairs_waiting (\S+)$", metrics, flags=re.MULTILINE)
+        return bool(found and float(found.group(1)) >= expected_pairs)
+
+    eventually(pairs_waiting, timeout_s=120, what=f"{expected_pairs} pairs at the trainer")
+    started_round = trainer.post("/v1/training/runs", headers={"X-Admin-Token": "e2e-admin"})
+    assert started_round.status_code == 202, started_round.text
 
     def active_version() -> str | None:
         version = inference.get("/v1/models").json()["active_version"]

@@ -110,11 +110,13 @@ class SuggestionService:
         """Oversample and retry until n distinct clean titles, or attempts run out."""
         prompt = self._engine.render_prompt(idea)
         titles: dict[str, str] = {}
-        for _ in range(self._attempts):
+        for attempt in range(self._attempts):
             missing = n - len(titles)
             if missing <= 0:
                 break
-            for completion in await self._engine.generate(prompt, missing + self._oversample, version):
+            # Each retry asks for more: a prompt that yields few clean titles keeps doing so.
+            rows = (missing + self._oversample) * (attempt + 1)
+            for completion in await self._engine.generate(prompt, rows, version):
                 result = clean_title(completion.text, completion.finished)
                 if result.title is None:
                     RAW_GENERATIONS.labels(outcome="dropped").inc()
