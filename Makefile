@@ -54,7 +54,10 @@ fmt: setup ## format and fix what ruff can
 	@$(VENV)/bin/ruff check --fix .
 
 test: setup lint ## lint, then unit, integration and end-to-end tests
-	@$(VENV)/bin/pytest
+	@$(VENV)/bin/pytest tests/unit tests/integration
+	@# The end-to-end tier runs in a process of its own, clear of the state the
+	@# integration tiers leave behind (embedded servers, metrics, threads).
+	@$(VENV)/bin/pytest tests/e2e
 
 test-unit: setup ## unit tests only (fast)
 	@$(VENV)/bin/pytest tests/unit
