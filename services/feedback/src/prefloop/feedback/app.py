@@ -25,6 +25,7 @@ from prefloop.shared.auth import admin_guard, api_key_guard
 from prefloop.shared.db import prepare_database
 from prefloop.shared.events import SUGGESTIONS
 from prefloop.shared.http import ServiceUnavailable, build_app
+from prefloop.shared.http.readiness import ConsumingServiceState
 from prefloop.shared.kafka import ConsumerLoop, KafkaEventPublisher
 from prefloop.shared.outbox import OutboxRelay
 from prefloop.shared.workers import PeriodicWorker
@@ -33,18 +34,10 @@ SCHEMA = "feedback"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class Runtime:
+class Runtime(ConsumingServiceState):
     def __init__(self) -> None:
-        self.pool: ConnectionPool[Any] | None = None
-        self.consumer: ConsumerLoop | None = None
+        super().__init__()
         self.workers: list[PeriodicWorker] = []
-
-    def not_ready(self) -> list[str]:
-        if self.pool is None:
-            return ["database"]
-        if self.consumer is None or not self.consumer.ready:
-            return ["event consumer"]
-        return []
 
 
 def create_app(settings: FeedbackSettings) -> Litestar:

@@ -19,6 +19,7 @@ from prefloop.shared.auth import admin_guard, api_key_guard
 from prefloop.shared.db import prepare_database
 from prefloop.shared.events import FEEDBACK
 from prefloop.shared.http import ServiceUnavailable, build_app
+from prefloop.shared.http.readiness import ConsumingServiceState
 from prefloop.shared.kafka import ConsumerLoop, KafkaEventPublisher
 from prefloop.shared.models import resolve_base_model
 from prefloop.shared.outbox import OutboxRelay
@@ -41,19 +42,11 @@ SCHEMA = "trainer"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class Runtime:
+class Runtime(ConsumingServiceState):
     def __init__(self) -> None:
-        self.pool: ConnectionPool[Any] | None = None
+        super().__init__()
         self.rounds: RoundRunner | None = None
         self.registry: RegistryService | None = None
-        self.consumer: ConsumerLoop | None = None
-
-    def not_ready(self) -> list[str]:
-        if self.pool is None:
-            return ["database"]
-        if self.consumer is None or not self.consumer.ready:
-            return ["event consumer"]
-        return []
 
 
 def create_app(settings: TrainerSettings) -> Litestar:
