@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from litestar.testing import TestClient
 from prometheus_client import REGISTRY
 
 from prefloop.feedback.app import create_app
+from prefloop.feedback.sets.consumer import ServedSetsHandler
 from prefloop.feedback.settings import FeedbackSettings
+from prefloop.shared.db import open_pool
 from prefloop.shared.events import (
     FEEDBACK,
     SUGGESTIONS,
@@ -22,7 +26,7 @@ from prefloop.shared.events import (
     SuggestionsServed,
     UserErased,
 )
-from prefloop.shared.kafka import KafkaEventPublisher
+from prefloop.shared.kafka import KafkaEventPublisher, Record
 from tests.integration.conftest import eventually, query, read_topic
 
 ADMIN = "admin-secret"
@@ -161,6 +165,41 @@ def test_feedback_before_its_set_waits_and_is_resolved_when_the_set_arrives(
     [event] = eventually(lambda: feedback_events(bootstrap), what="FeedbackRecorded on Kafka")
     assert event.chosen_text == edited
     assert len(event.rejected) == 4  # an edit is preferred over every shown title
+
+
+def test_a_set_arriving_during_a_feedback_transaction_still_resolves_it(
+    client: TestClient, database_url: str
+) -> None:
+    """The race of a set arriving while feedback on it is being written: the
+    handler must wait for that transaction and then see the pending row."""
+    served = served_set()
+    chosen = served.suggestions[1]
+    pool = open_pool(database_url, "feedback")
+    handler = ServedSetsHandler(pool)
+    try:
+        with psycopg.connect(database_url, options="-c search_path=feedback", autocommit=False) as writer:
+            # What a feedback request does before its set is known: lock, then a pending row.
+            writer.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (served.suggestion_set_id,))
+            writer.execute(
+                "INSERT INTO feedback (id, set_id, action, suggestion_id, body_hash, status) "
+                "VALUES (%s, %s, 'accept', %s, 'h', 'pending')",
+                (str(uuid.uuid4()), served.suggestion_set_id, chosen.id),
+            )
+            arrival = threading.Thread(target=handler, args=([Record(SUGGESTIONS.name, None, served)],))
+            arrival.start()
+            arrival.join(1.0)
+            assert arrival.is_alive(), "the set was stored without waiting for the feedback on it"
+            writer.commit()
+            arrival.join(10.0)
+        [row] = query(
+            database_url,
+            "feedback",
+            "SELECT status FROM feedback WHERE set_id = %s",
+            served.suggestion_set_id,
+        )
+        assert row["status"] == "recorded"
+    finally:
+        pool.close()
 
 
 def test_pending_feedback_whose_set_never_arrives_expires_visibly(client: TestClient) -> None:

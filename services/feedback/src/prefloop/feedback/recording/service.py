@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from psycopg import Connection
@@ -25,6 +26,15 @@ CREATED, REPLAYED, ACCEPTED_PENDING = 201, 200, 202
 def lock_set(conn: Connection[Row], set_id: str) -> None:
     """Serialise feedback and set arrival for one set (no pending feedback is missed)."""
     conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (set_id,))
+
+
+def lock_sets(conn: Connection[Row], set_ids: Sequence[str]) -> None:
+    """lock_set for many sets, in one fixed order so two batches cannot deadlock."""
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(h) FROM "
+        "(SELECT DISTINCT hashtext(id) AS h FROM unnest(%s::text[]) AS id ORDER BY h) AS ordered",
+        (list(set_ids),),
+    )
 
 
 def inconsistency(body: FeedbackIn) -> str | None:

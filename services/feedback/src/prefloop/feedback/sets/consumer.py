@@ -11,7 +11,7 @@ from psycopg_pool import ConnectionPool
 
 from prefloop.feedback.metrics import SETS_RECEIVED
 from prefloop.feedback.recording import resolve
-from prefloop.feedback.recording.service import lock_set
+from prefloop.feedback.recording.service import lock_sets
 from prefloop.shared.events import SuggestionsServed
 from prefloop.shared.kafka import Record
 
@@ -27,6 +27,11 @@ class ServedSetsHandler:
         if not sets:
             return
         with self._pool.connection() as conn, conn.transaction():
+            # Locked before the insert: a feedback transaction on the same set
+            # either committed its pending row before (seen below) or waits and
+            # then finds the set. Without it both could miss each other and the
+            # feedback would stay pending until it expired.
+            lock_sets(conn, [s.suggestion_set_id for s in sets])
             with conn.cursor() as cur:
                 cur.executemany(
                     "INSERT INTO suggestion_sets (id, idea, prompt_template_version, model_version, "
@@ -58,7 +63,6 @@ class ServedSetsHandler:
             ).fetchall()
             for feedback in pending:
                 set_id = str(feedback["set_id"])
-                lock_set(conn, set_id)
                 served, suggestions = resolve.load_set(conn, set_id)
                 assert served is not None
                 suggestion_id = str(feedback["suggestion_id"]) if feedback["suggestion_id"] else None
