@@ -38,8 +38,8 @@ tools: # promtool checks the Prometheus config in the tests (Debian package prom
 up: setup ## start embedded Postgres + broker and the three services (Ctrl-C stops)
 	@$(PY) deploy/local/stack.py
 
-demo: setup ## run the whole loop with simulated users and a live status (MINUTES=10)
-	@$(PY) deploy/local/stack.py --demo --minutes $${MINUTES:-10}
+demo: setup ## run the whole loop with simulated users and a live status (MINUTES=10, EVENTS=no limit)
+	@$(PY) deploy/local/stack.py --demo --minutes $${MINUTES:-10} $${EVENTS:+--events $$EVENTS}
 
 eval: setup ## learning benchmark of the active version against base (needs make up or make demo running)
 	@$(PY) -m prefloop.simulator.evaluate $(if $(VERSION),--version $(VERSION),)

@@ -62,11 +62,11 @@ def status_line(stack: LocalStack, started: float) -> str:
     )
 
 
-def run_demo(stack: LocalStack, minutes: float) -> None:
+def run_demo(stack: LocalStack, minutes: float, max_events: int | None) -> None:
     settings = SimulatorSettings(inference_url=stack.url("inference"), feedback_url=stack.url("feedback"))
     client = PrefloopClient(settings.inference_url, settings.feedback_url)
     traffic = Traffic(settings, client)
-    thread = threading.Thread(target=traffic.run, args=(minutes * 60,), daemon=True)
+    thread = threading.Thread(target=traffic.run, args=(minutes * 60, max_events), daemon=True)
     started = time.monotonic()
     thread.start()
     first_activation: float | None = None
@@ -109,6 +109,7 @@ def main() -> None:
     )
     parser.add_argument("--demo", action="store_true", help="also run simulated users with a status line")
     parser.add_argument("--minutes", type=float, default=10.0, help="demo length")
+    parser.add_argument("--events", type=int, default=None, help="stop the demo after this many feedbacks")
     parser.add_argument("--state-dir", type=Path, default=Path(".prefloop"))
     args = parser.parse_args()
     configure_logging("stack")
@@ -119,7 +120,7 @@ def main() -> None:
             print(f"  {spec.name:9s} {spec.url}  (OpenAPI {spec.url}/schema, metrics {spec.url}/metrics)")
         print(f"  logs in {args.state_dir / 'logs'}; Ctrl-C stops everything", flush=True)
         if args.demo:
-            run_demo(stack, args.minutes)
+            run_demo(stack, args.minutes, args.events)
         else:
             while True:
                 time.sleep(3600)

@@ -30,3 +30,11 @@ def test_missing_titles_are_skipped_not_counted() -> None:
     result = run_benchmark(IDEAS, "good", lambda idea, v: None if "lamp" in idea else plain(idea, v))
     assert result.skipped == 1
     assert len(result.duels) == 5
+
+
+def test_equal_scores_are_ties_decided_by_a_coin_and_reported() -> None:
+    result = run_benchmark(IDEAS * 20, "same", lambda idea, v: f"{idea.capitalize()}, step by step")
+    assert result.ties == len(result.duels) == 120
+    assert 0.35 < result.interval().rate < 0.65
+    assert result.reachable_rate == 0.5
+    assert "ties 120" in summary(result)

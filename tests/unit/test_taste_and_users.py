@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from prefloop.simulator.ideas import load_ideas, split_ideas
-from prefloop.simulator.taste import Taste
+from prefloop.simulator.taste import Taste, restated_share
 from prefloop.simulator.users import Shown, SimulatedUser
 
 IDEA = "how I fixed my sourdough starter after it died in winter"
@@ -23,6 +23,15 @@ def test_length_outside_the_liked_range_costs() -> None:
     assert taste.score(IDEA, "Sourdough starter fixed") < taste.score(
         IDEA, "Sourdough starter fixed after a cold winter"
     )
+
+
+def test_restating_the_idea_is_not_a_title() -> None:
+    taste = Taste()
+    echo = taste.score(IDEA, "How I Fixed My Sourdough Starter After It Died in Winter")
+    own_words = taste.score(IDEA, "Reviving a Dead Sourdough Starter in Winter")
+    assert own_words > echo
+    assert restated_share(IDEA, "How I fixed my sourdough starter after it died in winter.") == 1.0
+    assert restated_share(IDEA, "Reviving a Dead Sourdough Starter in Winter") < 0.5
 
 
 def test_an_edit_removes_what_the_user_dislikes() -> None:

@@ -63,13 +63,18 @@ class Traffic:
             self.counts["sets"] += 1
             self.counts[decision.action] += 1
 
-    def run(self, seconds: float) -> Counter[str]:
-        """Send traffic for `seconds` (or until stop()) with the configured concurrency."""
+    def run(self, seconds: float, max_events: int | None = None) -> Counter[str]:
+        """Send traffic for `seconds`, until `max_events` feedbacks were sent, or
+        until stop(), with the configured concurrency."""
         deadline = time.monotonic() + seconds
         interval = 1 / self._settings.rate_per_s if self._settings.rate_per_s else 0.0
 
+        def budget_left() -> bool:
+            with self._lock:
+                return max_events is None or self.counts["sets"] < max_events
+
         def worker() -> None:
-            while not self._stop.is_set() and time.monotonic() < deadline:
+            while not self._stop.is_set() and time.monotonic() < deadline and budget_left():
                 started = time.monotonic()
                 self.one()
                 self._stop.wait(
