@@ -22,7 +22,7 @@ from prefloop.shared.embedded import LocalStack
 from prefloop.shared.observability import configure_logging
 from prefloop.simulator.benchmark import run_benchmark, summary
 from prefloop.simulator.client import PrefloopClient
-from prefloop.simulator.evaluate import served_title, write_chart
+from prefloop.simulator.evaluate import fetch_timeline, served_title, write_chart
 from prefloop.simulator.ideas import split_ideas
 from prefloop.simulator.settings import SimulatorSettings
 from prefloop.simulator.traffic import Traffic
@@ -99,8 +99,9 @@ def run_learning_benchmark(stack: LocalStack) -> None:
         result = run_benchmark(held_out, version, lambda idea, v: served_title(client, idea, v))
     print(summary(result))
     if result.duels:
-        write_chart(result, Path(".prefloop/benchmark.png"))
-        print("chart: .prefloop/benchmark.png")
+        chart = stack.state_dir / "benchmark.png"
+        write_chart(result, chart, fetch_timeline(stack.url("feedback")))
+        print(f"chart: {chart}")
 
 
 def main() -> None:

@@ -246,6 +246,15 @@ def test_stats_give_rates_per_model_version(
     assert stats["v1"]["sets_served"] == 2
     assert client.get("/v1/stats", params={"window_hours": -1}).status_code == 400
 
+    timeline = client.get("/v1/stats/timeline", params={"bucket_minutes": 60}).json()
+    totals: dict[str, list[int]] = {}
+    for point in timeline["points"]:  # summed: the sets may straddle a bucket boundary
+        feedback, accepted = totals.setdefault(point["model_version"], [0, 0])
+        totals[point["model_version"]] = [feedback + point["feedback"], accepted + point["accepted"]]
+    assert totals == {"base": [2, 1], "v1": [2, 1]}
+    assert [v["model_version"] for v in timeline["versions"]] == ["base", "v1"]
+    assert client.get("/v1/stats/timeline", params={"bucket_minutes": 0}).status_code == 400
+
 
 def test_erasing_a_user_needs_the_admin_token_and_tells_the_trainer(
     client: TestClient,

@@ -3,7 +3,10 @@ titles suit the taste wins, one that serves hype loses."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefloop.simulator.benchmark import run_benchmark, summary
+from prefloop.simulator.evaluate import write_chart
 
 IDEAS = [f"restoring an old {thing} at home" for thing in ("bike", "chair", "radio", "clock", "lamp", "boat")]
 
@@ -38,3 +41,21 @@ def test_equal_scores_are_ties_decided_by_a_coin_and_reported() -> None:
     assert 0.35 < result.interval().rate < 0.65
     assert result.reachable_rate == 0.5
     assert "ties 120" in summary(result)
+
+
+def test_the_chart_draws_the_win_rate_and_the_acceptance_timeline(tmp_path: Path) -> None:
+    result = run_benchmark(IDEAS, "good", plain)
+    timeline = {
+        "bucket_minutes": 5,
+        "points": [
+            {"bucket_start": "2026-01-01T10:00:00+00:00", "model_version": "base", "acceptance_rate": 0.7},
+            {"bucket_start": "2026-01-01T10:05:00+00:00", "model_version": "v0001", "acceptance_rate": 0.9},
+        ],
+        "versions": [
+            {"model_version": "base", "first_served": "2026-01-01T10:00:00+00:00"},
+            {"model_version": "v0001", "first_served": "2026-01-01T10:04:00+00:00"},
+        ],
+    }
+    chart = tmp_path / "benchmark.png"
+    write_chart(result, chart, timeline)
+    assert chart.read_bytes().startswith(b"\x89PNG")

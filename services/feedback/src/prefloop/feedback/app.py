@@ -18,7 +18,7 @@ from prefloop.feedback.recording.routes import get_feedback, submit_feedback
 from prefloop.feedback.recording.service import FeedbackService
 from prefloop.feedback.sets.consumer import ServedSetsHandler
 from prefloop.feedback.settings import FeedbackSettings
-from prefloop.feedback.stats.routes import get_stats
+from prefloop.feedback.stats.routes import get_stats, get_timeline
 from prefloop.feedback.stats.service import export_stats
 from prefloop.feedback.users.routes import delete_user
 from prefloop.shared.auth import admin_guard, api_key_guard
@@ -87,7 +87,7 @@ def create_app(settings: FeedbackSettings) -> Litestar:
 
     return build_app(
         "feedback",
-        [submit_feedback, get_feedback, get_stats, delete_user],
+        [submit_feedback, get_feedback, get_stats, get_timeline, delete_user],
         ready=runtime.not_ready,
         lifespan=[lifespan],
         dependencies={

@@ -4,7 +4,9 @@ running inference service (the active version by default), with a PNG chart."""
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -22,14 +24,44 @@ def served_title(client: httpx.Client, idea: str, version: str) -> str | None:
     return str(suggestions[0]["text"]) if suggestions else None
 
 
-def write_chart(result: BenchmarkResult, path: Path) -> None:
+def fetch_timeline(feedback_url: str, bucket_minutes: float = 5.0) -> dict[str, Any] | None:
+    """Acceptance per version over time from the feedback service, or None when it is away."""
+    try:
+        response = httpx.get(
+            f"{feedback_url}/v1/stats/timeline", params={"bucket_minutes": bucket_minutes}, timeout=30
+        )
+    except httpx.HTTPError:
+        return None
+    return response.json() if response.status_code == 200 else None
+
+
+def _plot_timeline(ax: Any, timeline: dict[str, Any]) -> None:
+    series: dict[str, tuple[list[datetime], list[float]]] = {}
+    for point in timeline["points"]:
+        xs, ys = series.setdefault(point["model_version"], ([], []))
+        xs.append(datetime.fromisoformat(point["bucket_start"]))
+        ys.append(point["acceptance_rate"])
+    for version, (xs, ys) in series.items():
+        ax.plot(xs, ys, marker="o", markersize=3, label=version)
+    for start in timeline["versions"][1:]:  # base is there from the start
+        ax.axvline(datetime.fromisoformat(start["first_served"]), color="grey", linewidth=0.8, linestyle=":")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(f"acceptance per {timeline['bucket_minutes']:g} min (dotted: activations)")
+    ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+    if series:
+        ax.legend(fontsize=7, loc="lower right")
+
+
+def write_chart(result: BenchmarkResult, path: Path, timeline: dict[str, Any] | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     interval = result.interval()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    panels = 3 if timeline else 2
+    fig, axes = plt.subplots(1, panels, figsize=(4.5 * panels, 3.8))
+    left, right = axes[0], axes[1]
     left.bar(
         ["win rate"],
         [interval.rate],
@@ -46,6 +78,8 @@ def write_chart(result: BenchmarkResult, path: Path) -> None:
         [BASE, result.version], [result.base_mean_score, result.version_mean_score], color=["#999", "#4C72B0"]
     )
     right.set_title("mean taste score")
+    if timeline:
+        _plot_timeline(axes[2], timeline)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -55,6 +89,7 @@ def write_chart(result: BenchmarkResult, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--inference-url", default="http://127.0.0.1:8001")
+    parser.add_argument("--feedback-url", default="http://127.0.0.1:8002", help="for the acceptance timeline")
     parser.add_argument("--version", default=None, help="adapter version (default: the active one)")
     parser.add_argument("--ideas", type=int, default=0, help="limit the held-out ideas (0: all)")
     parser.add_argument("--chart", type=Path, default=Path(".prefloop/benchmark.png"))
@@ -68,7 +103,7 @@ def main() -> None:
         result = run_benchmark(ideas, version, lambda idea, v: served_title(client, idea, v))
     print(summary(result))
     if result.duels:
-        write_chart(result, args.chart)
+        write_chart(result, args.chart, fetch_timeline(args.feedback_url))
         print(f"chart: {args.chart}")
 
 

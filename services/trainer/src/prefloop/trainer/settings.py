@@ -20,7 +20,7 @@ class TrainerSettings(PrefloopSettings):
         default=32, ge=1, description="new pairs that start a round (sized for a 2-core demo)"
     )
     max_round_pairs: int = Field(
-        default=96, ge=1, description="newest pairs one round trains on (bounds a round's time)"
+        default=160, ge=1, description="newest pairs one round trains on (bounds a round's time)"
     )
     replay_pairs: int = Field(
         default=32, ge=0, description="older pairs replayed in each round so earlier lessons are kept"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from psycopg_pool import ConnectionPool
@@ -118,6 +119,59 @@ def compute_stats(pool: ConnectionPool[Any], window_hours: float) -> StatsOut:
         versions=versions,
         canaries=canaries,
         pending_feedback=pending["n"] if pending else 0,
+    )
+
+
+class TimelinePoint(BaseModel):
+    bucket_start: datetime
+    model_version: str
+    feedback: int
+    accepted: int  # accepted as shown (edits and reject-alls are not)
+    acceptance_rate: float
+
+
+class VersionStart(BaseModel):
+    model_version: str
+    first_served: datetime  # when users first saw it: the activation as they lived it
+
+
+class TimelineOut(BaseModel):
+    bucket_minutes: float
+    points: list[TimelinePoint]
+    versions: list[VersionStart]
+
+
+_TIMELINE_QUERY = """
+SELECT date_bin(make_interval(secs => %(bucket)s), s.served_at, 'epoch') AS bucket_start,
+       s.model_version,
+       count(f.id) AS feedback,
+       count(*) FILTER (WHERE f.action = 'accept') AS accepted
+FROM suggestion_sets s
+JOIN feedback f ON f.set_id = s.id AND f.status = 'recorded'
+WHERE s.served_at >= now() - make_interval(secs => %(window)s)
+GROUP BY 1, 2
+ORDER BY 1, 2
+"""
+
+_FIRST_SERVED_QUERY = """
+SELECT model_version, min(served_at) AS first_served
+FROM suggestion_sets
+WHERE served_at >= now() - make_interval(secs => %(window)s)
+GROUP BY model_version
+ORDER BY 2
+"""
+
+
+def compute_timeline(pool: ConnectionPool[Any], window_hours: float, bucket_minutes: float) -> TimelineOut:
+    """Acceptance per model version in time buckets, for charts over a run."""
+    params = {"window": window_hours * 3600, "bucket": bucket_minutes * 60}
+    with pool.connection() as conn:
+        points = conn.execute(_TIMELINE_QUERY, params).fetchall()
+        starts = conn.execute(_FIRST_SERVED_QUERY, params).fetchall()
+    return TimelineOut(
+        bucket_minutes=bucket_minutes,
+        points=[TimelinePoint(**r, acceptance_rate=round(r["accepted"] / r["feedback"], 4)) for r in points],
+        versions=[VersionStart(**r) for r in starts],
     )
 
 

@@ -7,8 +7,11 @@ from pydantic import BaseModel, Field, model_validator
 
 class DPOHyperparameters(BaseModel):
     beta: float = Field(default=0.1, gt=0, le=5, description="DPO temperature: strength of the KL tie")
-    learning_rate: float = Field(default=5e-5, gt=0, le=1e-2)
-    epochs: float = Field(default=2.0, gt=0, le=20)
+    # LoRA DPO on the default model: 5e-4 moved the mean taste score of held-out
+    # titles 4x further than 5e-5 in the same 25 steps (closing note of the benchmark).
+    learning_rate: float = Field(default=5e-4, gt=0, le=1e-2)
+    # One pass: each round sees fresh on-policy pairs rather than the same ones twice.
+    epochs: float = Field(default=1.0, gt=0, le=20)
     batch_size: int = Field(default=8, ge=1, le=256)
     max_length: int = Field(default=128, ge=16, le=4096, description="prompt + title tokens")
     lora_r: int = Field(default=16, ge=1, le=256)
