@@ -83,17 +83,44 @@ class LocalStack:
 
     def start_services(self, timeout_s: float = 300.0) -> None:
         for spec in self.services:
-            prefix = f"PREFLOOP_{spec.name.upper()}_"
-            env = {**self.env, f"{prefix}PORT": str(spec.port)}
-            log_file = open(self.state_dir / "logs" / f"{spec.name}.log", "ab")  # noqa: SIM115
-            self._processes[spec.name] = subprocess.Popen(
-                [sys.executable, "-m", spec.module],
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
+            self._spawn(spec)
         for spec in self.services:
             self._wait_ready(spec, timeout_s)
+
+    def _spawn(self, spec: ServiceSpec) -> None:
+        prefix = f"PREFLOOP_{spec.name.upper()}_"
+        env = {**self.env, f"{prefix}PORT": str(spec.port)}
+        log_file = open(self.state_dir / "logs" / f"{spec.name}.log", "ab")  # noqa: SIM115
+        self._processes[spec.name] = subprocess.Popen(
+            [sys.executable, "-m", spec.module],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one service: no shutdown hooks run, as in a crash."""
+        process = self._processes[name]
+        process.kill()
+        process.wait(10)
+
+    def restart(self, name: str, timeout_s: float = 300.0) -> None:
+        spec = next(s for s in self.services if s.name == name)
+        self._spawn(spec)
+        self._wait_ready(spec, timeout_s)
+
+    def stop_broker(self) -> None:
+        if self._broker is None:
+            raise RuntimeError("the broker is not embedded here")
+        self._broker.stop()
+
+    def start_broker(self) -> None:
+        """Start the embedded broker again on its port. It kept nothing (memory
+        storage): the topics are created again."""
+        if self._broker is None:
+            raise RuntimeError("the broker is not embedded here")
+        self._broker.start()
+        ensure_topics(self._broker.bootstrap_servers)
 
     def _wait_ready(self, spec: ServiceSpec, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
