@@ -35,8 +35,17 @@ def mismatch(action: str, suggestion_id: str | None, suggestions: list[Row]) -> 
     return None
 
 
-def record(conn: Connection[Row], feedback: Row, served: Row, suggestions: list[Row]) -> str:
-    """Mark the feedback recorded and queue its FeedbackRecorded event; returns the model version."""
+def record(conn: Connection[Row], feedback: Row, served: Row, suggestions: list[Row]) -> None:
+    """Mark a pending feedback recorded and queue its FeedbackRecorded event."""
+    conn.execute(
+        "UPDATE feedback SET status = 'recorded', model_version = %s, resolved_at = now() WHERE id = %s",
+        (served["model_version"], feedback["id"]),
+    )
+    announce(conn, feedback, served, suggestions)
+
+
+def announce(conn: Connection[Row], feedback: Row, served: Row, suggestions: list[Row]) -> None:
+    """Queue the FeedbackRecorded event of a recorded feedback (in the caller's transaction)."""
     action = FeedbackAction(feedback["action"])
     # Only an accepted title is "chosen" among the shown ones; an edit prefers
     # the user's own text over every shown title, the edited one included.
@@ -58,13 +67,8 @@ def record(conn: Connection[Row], feedback: Row, served: Row, suggestions: list[
         user_id=feedback["user_id"],
         recorded_at_ms=int(time.time() * 1000),
     )
-    conn.execute(
-        "UPDATE feedback SET status = 'recorded', model_version = %s, resolved_at = now() WHERE id = %s",
-        (served["model_version"], feedback["id"]),
-    )
     enqueue(conn, FEEDBACK_TOPIC.name, str(served["id"]), event)
     FEEDBACK.labels(action=action.value, model_version=served["model_version"]).inc()
-    return str(served["model_version"])
 
 
 def mark_invalid(conn: Connection[Row], feedback_id: str, reason: str) -> None:

@@ -99,19 +99,21 @@ class FeedbackService:
             return self._submit_once(feedback_id, body, digest)
 
     def _submit_once(self, feedback_id: uuid.UUID, body: FeedbackIn, digest: str) -> tuple[int, FeedbackOut]:
+        # Few round trips on purpose: this is the hot path of the service.
         with self._pool.connection() as conn, conn.transaction():
             set_id = str(body.suggestion_set_id)
             lock_set(conn, set_id)
-            existing = conn.execute("SELECT * FROM feedback WHERE id = %s", (feedback_id,)).fetchone()
+            known = conn.execute(
+                "SELECT * FROM feedback WHERE id = %s OR (set_id = %s AND status IN ('recorded', 'pending'))",
+                (feedback_id, set_id),
+            ).fetchall()
+            existing = next((r for r in known if r["id"] == feedback_id), None)
             if existing is not None:
                 if existing["body_hash"] != digest:
                     raise Conflict(f"feedback_id {feedback_id} was already used with a different body")
                 return REPLAYED, to_out(existing)
-            other = conn.execute(
-                "SELECT id, action FROM feedback WHERE set_id = %s AND status IN ('recorded', 'pending')",
-                (set_id,),
-            ).fetchone()
-            if other is not None:
+            if known:
+                other = known[0]
                 raise Conflict(
                     f"suggestion set {set_id} already has feedback {other['id']} ({other['action']}); "
                     "a set takes one feedback"
@@ -122,8 +124,9 @@ class FeedbackService:
                 if why:
                     raise Unprocessable(why)
             row = conn.execute(
-                "INSERT INTO feedback (id, set_id, action, suggestion_id, edited_text, user_id, "
-                "body_hash, status) VALUES (%s, %s, %s, %s, %s, %s, %s, 'pending') RETURNING *",
+                "INSERT INTO feedback (id, set_id, action, suggestion_id, edited_text, user_id, body_hash, "
+                "status, model_version, resolved_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                "CASE WHEN %s THEN now() END) RETURNING *",
                 (
                     feedback_id,
                     set_id,
@@ -132,15 +135,16 @@ class FeedbackService:
                     body.edited_text,
                     body.user_id,
                     digest,
+                    "pending" if served is None else "recorded",
+                    None if served is None else served["model_version"],
+                    served is not None,
                 ),
             ).fetchone()
             assert row is not None
             if served is None:
                 return ACCEPTED_PENDING, to_out(row)
-            resolve.record(conn, row, served, suggestions)
-            recorded = conn.execute("SELECT * FROM feedback WHERE id = %s", (feedback_id,)).fetchone()
-            assert recorded is not None
-            return CREATED, to_out(recorded)
+            resolve.announce(conn, row, served, suggestions)
+            return CREATED, to_out(row)
 
 
 def _str(value: uuid.UUID | None) -> str | None:
