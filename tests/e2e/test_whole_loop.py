@@ -4,17 +4,14 @@ suggestions served by the new version."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from functools import partial
-from pathlib import Path
 
-import httpx
 import pytest
 
-from prefloop.shared.embedded import LocalStack, ServiceSpec
-from prefloop.shared.embedded.broker import free_port
+from prefloop.shared.embedded import LocalStack
+from tests.e2e.support import ADMIN, clients, pairs_waiting, running_stack
 from tests.integration.conftest import eventually
 
 pytestmark = pytest.mark.e2e
@@ -28,44 +25,20 @@ IDEAS = [
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    services = [
-        ServiceSpec("inference", "prefloop.inference", free_port()),
-        ServiceSpec("feedback", "prefloop.feedback", free_port()),
-        ServiceSpec("trainer", "prefloop.trainer", free_port()),
-    ]
     env = {
-        # embedded Postgres and broker, whatever the caller's environment says
-        "PREFLOOP_DATABASE_URL": "",
-        "PREFLOOP_KAFKA_BOOTSTRAP_SERVERS": "",
-        "PREFLOOP_ADAPTER_STORE": "",
-        "PREFLOOP_ADMIN_TOKEN": "e2e-admin",
-        # one small round, started on demand once the three feedbacks are in
-        "PREFLOOP_TRAINER_MIN_NEW_PAIRS": "1000",
-        "PREFLOOP_TRAINER_COOLDOWN_S": "0",
         "PREFLOOP_TRAINER_DPO__EPOCHS": "1",
         "PREFLOOP_TRAINER_DPO__BATCH_SIZE": "8",
         # three ideas leave one held-out idea: too few pairs for a meaningful
-        # gate, which the trainer's own tests cover; here the loop must turn
+        # gate, which test_operations covers; here the loop must turn
         "PREFLOOP_TRAINER_GATE": "false",
     }
-    state = tmp_path_factory.mktemp("stack")
-    local = LocalStack(state, services=services, env=env)
-    try:
-        local.start()
+    with running_stack(tmp_path_factory.mktemp("stack"), env) as local:
         yield local
-    finally:
-        local.stop()
-        for name in ("inference", "feedback", "trainer"):
-            log = Path(state / "logs" / f"{name}.log")
-            if log.exists():
-                print(f"--- {name} log tail ---\n" + "\n".join(log.read_text().splitlines()[-15:]))
 
 
 def test_feedback_trains_an_adapter_that_then_serves(stack: LocalStack) -> None:
     started = time.monotonic()
-    inference, feedback, trainer = (
-        httpx.Client(base_url=stack.url(n), timeout=300) for n in ("inference", "feedback", "trainer")
-    )
+    inference, feedback, trainer = clients(stack)
 
     feedback_ids, expected_pairs = [], 0
     for idea in IDEAS:
@@ -98,13 +71,12 @@ def test_feedback_trains_an_adapter_that_then_serves(stack: LocalStack) -> None:
     for feedback_id in feedback_ids:
         eventually(partial(recorded, feedback_id), timeout_s=120, what="feedback to be recorded")
 
-    def pairs_waiting() -> bool:
-        metrics = trainer.get("/metrics").text
-        found = re.search(r"^prefloop_pairs_waiting (\S+)$", metrics, flags=re.MULTILINE)
-        return bool(found and float(found.group(1)) >= expected_pairs)
-
-    eventually(pairs_waiting, timeout_s=120, what=f"{expected_pairs} pairs at the trainer")
-    started_round = trainer.post("/v1/training/runs", headers={"X-Admin-Token": "e2e-admin"})
+    eventually(
+        lambda: pairs_waiting(trainer) >= expected_pairs,
+        timeout_s=120,
+        what=f"{expected_pairs} pairs at the trainer",
+    )
+    started_round = trainer.post("/v1/training/runs", headers=ADMIN)
     assert started_round.status_code == 202, started_round.text
 
     def active_version() -> str | None:

@@ -30,3 +30,11 @@ def test_without_held_out_pairs_there_is_nothing_to_beat() -> None:
     reason = gate_refusal(None, None)
     assert reason is not None
     assert "no held-out pairs" in reason
+
+
+def test_a_required_gain_refuses_a_candidate_that_is_only_slightly_better() -> None:
+    reason = gate_refusal(score(0.65, 0.3), score(0.6, 0.1), min_accuracy_gain=0.2)
+    assert reason is not None
+    assert "+0.050" in reason
+    assert "0.200" in reason
+    assert gate_refusal(score(0.85, 0.3), score(0.6, 0.1), min_accuracy_gain=0.2) is None

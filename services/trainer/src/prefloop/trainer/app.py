@@ -73,6 +73,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
                 gate=settings.gate,
                 replay_pairs=settings.replay_pairs,
                 canary_fraction=settings.canary_fraction,
+                gate_min_accuracy_gain=settings.gate_min_accuracy_gain,
             ),
             hyperparameters=settings.dpo,
             on_registered=relay.wake,

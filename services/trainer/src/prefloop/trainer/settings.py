@@ -34,6 +34,12 @@ class TrainerSettings(PrefloopSettings):
         default=True,
         description="activate a candidate only if it beats the active version on held-out pairs",
     )
+    gate_min_accuracy_gain: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="held-out preference accuracy a candidate must gain on the active version (0: any gain)",
+    )
     canary_fraction: float = Field(
         default=0.0,
         ge=0.0,

@@ -6,10 +6,22 @@ from __future__ import annotations
 from prefloop.trainer.training.evaluate import PreferenceScore
 
 
-def gate_refusal(candidate: PreferenceScore | None, active: PreferenceScore | None) -> str | None:
-    """Why the candidate must not be activated, or None when it may be."""
+def gate_refusal(
+    candidate: PreferenceScore | None, active: PreferenceScore | None, min_accuracy_gain: float = 0.0
+) -> str | None:
+    """Why the candidate must not be activated, or None when it may be.
+
+    `min_accuracy_gain` asks for a clear step before a version changes what
+    users see, rather than churning versions on noise."""
     if candidate is None or active is None:
         return "rejected: no held-out pairs to compare it with the active version"
+    gain = candidate.accuracy - active.accuracy
+    if min_accuracy_gain > 0 and gain < min_accuracy_gain:
+        return (
+            f"rejected: on {candidate.pairs} held-out pairs its preference accuracy "
+            f"{candidate.accuracy:.3f} gains {gain:+.3f} on the active version's {active.accuracy:.3f}, "
+            f"less than the required {min_accuracy_gain:.3f}"
+        )
     if candidate.beats(active):
         return None
     return (

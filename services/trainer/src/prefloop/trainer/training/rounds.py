@@ -52,6 +52,7 @@ class RoundPolicy:
     gate: bool = True
     replay_pairs: int = 0  # older, already-used pairs mixed into each round against forgetting
     canary_fraction: float = 0.0  # 0: a candidate that passes the gate is activated directly
+    gate_min_accuracy_gain: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,11 @@ class RoundRunner:
             parent_adapter=self._store.path_of(parent) if parent else None,
         )
         metrics = _round_metrics(result)
-        refusal = gate_refusal(result.candidate_score, result.active_score) if self._policy.gate else None
+        refusal = (
+            gate_refusal(result.candidate_score, result.active_score, self._policy.gate_min_accuracy_gain)
+            if self._policy.gate
+            else None
+        )
         version = f"v{run_id:04d}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}"
         window = {
             "first_pair_id": pairs[0].id,

@@ -1,0 +1,59 @@
+"""The embedded stack with the real default model, for the end-to-end tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from prefloop.shared.embedded import LocalStack, ServiceSpec
+from prefloop.shared.embedded.broker import free_port
+
+ADMIN = {"X-Admin-Token": "e2e-admin"}
+
+
+@contextmanager
+def running_stack(state: Path, env: dict[str, str]) -> Iterator[LocalStack]:
+    """Inference, feedback and trainer on free ports, on embedded Postgres and
+    broker whatever the caller's environment says; prints log tails at the end."""
+    services = [
+        ServiceSpec("inference", "prefloop.inference", free_port()),
+        ServiceSpec("feedback", "prefloop.feedback", free_port()),
+        ServiceSpec("trainer", "prefloop.trainer", free_port()),
+    ]
+    base_env = {
+        "PREFLOOP_DATABASE_URL": "",
+        "PREFLOOP_KAFKA_BOOTSTRAP_SERVERS": "",
+        "PREFLOOP_ADAPTER_STORE": "",
+        "PREFLOOP_ADMIN_TOKEN": ADMIN["X-Admin-Token"],
+        "PREFLOOP_TRAINER_FEEDBACK_URL": next(s.url for s in services if s.name == "feedback"),
+        # rounds start on demand, once the test's feedback is in
+        "PREFLOOP_TRAINER_MIN_NEW_PAIRS": "100000",
+        "PREFLOOP_TRAINER_COOLDOWN_S": "0",
+    }
+    local = LocalStack(state, services=services, env={**base_env, **env})
+    try:
+        local.start()
+        yield local
+    finally:
+        local.stop()
+        for name in ("inference", "feedback", "trainer"):
+            log = state / "logs" / f"{name}.log"
+            if log.exists():
+                print(f"--- {name} log tail ---\n" + "\n".join(log.read_text().splitlines()[-15:]))
+
+
+def clients(stack: LocalStack) -> tuple[httpx.Client, httpx.Client, httpx.Client]:
+    inference, feedback, trainer = (
+        httpx.Client(base_url=stack.url(n), timeout=300) for n in ("inference", "feedback", "trainer")
+    )
+    return inference, feedback, trainer
+
+
+def pairs_waiting(trainer: httpx.Client) -> float:
+    metrics = trainer.get("/metrics").text
+    found = re.search(r"^prefloop_pairs_waiting (\S+)$", metrics, flags=re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
