@@ -11,6 +11,9 @@ from functools import partial
 import pytest
 
 from prefloop.shared.embedded import LocalStack
+from prefloop.simulator.benchmark import run_benchmark, summary
+from prefloop.simulator.evaluate import served_title
+from prefloop.simulator.ideas import split_ideas
 from tests.e2e.support import ADMIN, clients, pairs_waiting, running_stack
 from tests.integration.conftest import eventually
 
@@ -103,6 +106,12 @@ def test_feedback_trains_an_adapter_that_then_serves(stack: LocalStack) -> None:
 
     stats = {v["model_version"]: v for v in feedback.get("/v1/stats").json()["versions"]}
     assert stats["base"]["accepted"] == 3
+
+    # A small learning benchmark through the same path `make eval` takes.
+    result = run_benchmark(split_ideas()[1][:3], version, lambda idea, v: served_title(inference, idea, v))
+    assert len(result.duels) + result.skipped == 3
+    assert result.duels, "no held-out idea got a title from both versions"
+    assert "win rate" in summary(result)
     print(
         f"\nE2E: served+feedback {served_at - started:.0f} s, first activation after "
         f"{activated_at - started:.0f} s, round {run['train_pairs']}+{run['eval_pairs']} pairs, "
