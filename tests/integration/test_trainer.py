@@ -156,6 +156,20 @@ def test_a_round_trains_stores_registers_and_announces_a_version(
     assert runner.tick() is None  # nothing new: no round
 
 
+def test_too_few_pairs_start_a_round_once_the_maximum_interval_has_passed(
+    runner: RoundRunner, database_url: str
+) -> None:
+    import dataclasses
+
+    runner._policy = dataclasses.replace(runner._policy, min_new_pairs=1000, max_interval_s=3600)
+    assert runner.tick() is None  # 18 pairs wait, too few, and the interval has not passed
+    runner._policy = dataclasses.replace(runner._policy, max_interval_s=0.01)
+    time.sleep(0.02)
+    assert runner.tick() is not None
+    [run] = query(database_url, SCHEMA, "SELECT trigger, status FROM training_runs")
+    assert run == {"trigger": "max_interval", "status": "succeeded"}
+
+
 def test_the_next_round_warm_starts_from_the_active_version(runner: RoundRunner, database_url: str) -> None:
     from prefloop.shared.kafka import Record
     from prefloop.trainer.pairs.consumer import FeedbackEventsHandler

@@ -74,6 +74,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
                 replay_pairs=settings.replay_pairs,
                 canary_fraction=settings.canary_fraction,
                 gate_min_accuracy_gain=settings.gate_min_accuracy_gain,
+                max_interval_s=settings.max_interval_s,
             ),
             hyperparameters=settings.dpo,
             on_registered=relay.wake,

@@ -26,6 +26,9 @@ class TrainerSettings(PrefloopSettings):
         default=32, ge=0, description="older pairs replayed in each round so earlier lessons are kept"
     )
     cooldown_s: float = Field(default=30.0, ge=0, description="minimum time between two rounds")
+    max_interval_s: float = Field(
+        default=3600.0, ge=0, description="waiting pairs start a round after this long, however few (0: off)"
+    )
     poll_interval_s: float = Field(default=2.0, gt=0, description="how often the round trigger is checked")
     eval_fraction: float = Field(
         default=0.2, ge=0.0, lt=1.0, description="share of ideas held out for evaluation"

@@ -53,6 +53,7 @@ class RoundPolicy:
     replay_pairs: int = 0  # older, already-used pairs mixed into each round against forgetting
     canary_fraction: float = 0.0  # 0: a candidate that passes the gate is activated directly
     gate_min_accuracy_gain: float = 0.0
+    max_interval_s: float = 0.0  # > 0: waiting pairs start a round after this long, however few
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class RoundRunner:
         self._trainer = trainer
         self._requested = threading.Event()
         self._last_round_at = 0.0
+        self._idle_since = time.monotonic()  # the maximum interval counts from start-up or the last round
         self.paused = False
 
     def recover(self) -> None:
@@ -117,11 +119,15 @@ class RoundRunner:
         if self.paused or waiting == 0:
             return None
         on_demand = self._requested.is_set()
-        cooled = time.monotonic() - self._last_round_at >= self._policy.cooldown_s
-        if not on_demand and not (waiting >= self._policy.min_new_pairs and cooled):
+        now = time.monotonic()
+        enough = (
+            waiting >= self._policy.min_new_pairs and now - self._last_round_at >= self._policy.cooldown_s
+        )
+        overdue = 0 < self._policy.max_interval_s <= now - max(self._last_round_at, self._idle_since)
+        if not (on_demand or enough or overdue):
             return None
         self._requested.clear()
-        return self.run_round("on_demand" if on_demand else "new_pairs")
+        return self.run_round("on_demand" if on_demand else "new_pairs" if enough else "max_interval")
 
     def run_round(self, trigger: str) -> int:
         self._last_round_at = time.monotonic()
