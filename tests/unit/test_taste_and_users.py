@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from prefloop.simulator.ideas import load_ideas, split_ideas
+from prefloop.simulator.settings import SimulatorSettings
 from prefloop.simulator.taste import Taste, restated_share
-from prefloop.simulator.users import Shown, SimulatedUser
+from prefloop.simulator.traffic import Traffic
+from prefloop.simulator.users import Decision, Shown, SimulatedUser
 
 IDEA = "how I fixed my sourdough starter after it died in winter"
 
@@ -67,3 +70,24 @@ def test_idea_dataset_is_large_diverse_and_split() -> None:
     assert len(set(ideas)) == len(ideas)
     assert len(held_out) >= 60
     assert set(train).isdisjoint(held_out)
+
+
+class _InstantClient:
+    """Serves two fixed titles and accepts every feedback."""
+
+    def suggest(self, idea: str, n: int, user_id: str, model_version: str | None = None) -> dict[str, Any]:
+        return {"suggestion_set_id": "s", "suggestions": [{"id": "a", "text": "Sourdough Starter Rescue"}]}
+
+    def send_feedback(self, set_id: str, user_id: str, decision: Decision) -> int:
+        return 201
+
+    @staticmethod
+    def shown(result: dict[str, Any]) -> list[Shown]:
+        return [Shown(s["id"], s["text"]) for s in result["suggestions"]]
+
+
+def test_traffic_stops_at_its_event_budget_whatever_the_concurrency() -> None:
+    settings = SimulatorSettings(concurrency=4)
+    traffic = Traffic(settings, _InstantClient())  # type: ignore[arg-type]
+    counts = traffic.run(seconds=60, max_events=7)
+    assert counts["sets"] == 7

@@ -69,12 +69,19 @@ class Traffic:
         deadline = time.monotonic() + seconds
         interval = 1 / self._settings.rate_per_s if self._settings.rate_per_s else 0.0
 
-        def budget_left() -> bool:
+        started_events = 0
+
+        def take_one() -> bool:
+            """Reserve one event of the budget (a failed request still spends it)."""
+            nonlocal started_events
             with self._lock:
-                return max_events is None or self.counts["sets"] < max_events
+                if max_events is not None and started_events >= max_events:
+                    return False
+                started_events += 1
+                return True
 
         def worker() -> None:
-            while not self._stop.is_set() and time.monotonic() < deadline and budget_left():
+            while not self._stop.is_set() and time.monotonic() < deadline and take_one():
                 started = time.monotonic()
                 self.one()
                 self._stop.wait(
