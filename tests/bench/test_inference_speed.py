@@ -1,0 +1,155 @@
+"""The transformers engine on the default model, in one run on one machine:
+
+- latency of an n=4 request through the engine against raw `model.generate`
+  of the same four rows (goal <= 1.2x at p50 and p99);
+- throughput with 8 concurrent clients against the same requests one by one
+  (goal >= 2.5x);
+- p99 latency while adapters are swapped repeatedly against without swaps
+  (goal <= 1.5x);
+- single-request tokens/s of the engine as configured by default against
+  plain fp32 `generate` (goal >= 2x).
+
+Each pair of figures is measured interleaved or back to back so that the
+machine's noise falls on both sides alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from prefloop.inference.adapters import AdapterManager
+from prefloop.inference.engines.transformers_engine import TransformersEngine
+from prefloop.inference.settings import InferenceSettings
+from prefloop.shared.adapters import AdapterStore
+from prefloop.shared.models import DEFAULT_BASE_MODEL
+from tests.bench.conftest import report
+from tests.conftest import make_lora_adapter
+
+IDEA = "how I fixed my sourdough starter after it died in winter"
+REQUESTS = 12
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def raw_generate(model: Any, tokenizer: Any, prompt: str, rows: int, settings: InferenceSettings) -> int:
+    """Plain `generate` of `rows` samples; returns the new tokens."""
+    import torch
+
+    batch = tokenizer([prompt] * rows, return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        output = model.generate(
+            **batch,
+            do_sample=True,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            max_new_tokens=settings.max_new_tokens,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+    new = output[:, batch["input_ids"].shape[1] :]
+    return int((new != tokenizer.pad_token_id).sum())
+
+
+async def timed(coroutine: Any) -> float:
+    started = time.perf_counter()
+    await coroutine
+    return time.perf_counter() - started
+
+
+def test_engine_speed_against_raw_generate(default_model_dir: Path, tmp_path: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    settings = InferenceSettings()
+    engine = TransformersEngine.from_settings(settings)
+    raw_model = AutoModelForCausalLM.from_pretrained(default_model_dir, dtype=torch.float32).eval()
+    tokenizer = AutoTokenizer.from_pretrained(default_model_dir)
+    tokenizer.padding_side = "left"
+    tokenizer.pad_token = tokenizer.pad_token or tokenizer.eos_token
+    prompt = engine.render_prompt(IDEA)
+
+    store = AdapterStore(tmp_path / "store")
+    for seed, version in enumerate(("v1", "v2")):
+        adapter = make_lora_adapter(default_model_dir, tmp_path / version, rank=8, seed=seed)
+        store.write(version, adapter, parent=None, base_model=DEFAULT_BASE_MODEL)
+    manager = AdapterManager(engine, store, DEFAULT_BASE_MODEL, max_rank=64)
+
+    async def request(n: int = 4) -> None:
+        async with manager.lease() as version:
+            await engine.generate(prompt, n, version)
+
+    async def scenario() -> dict[str, Any]:
+        figures: dict[str, Any] = {}
+        # 1. n=4 latency, interleaved with raw generate of the same rows
+        engine_s, raw_s = [], []
+        for _ in range(REQUESTS):
+            engine_s.append(await timed(request()))
+            started = time.perf_counter()
+            raw_generate(raw_model, tokenizer, prompt, 4, settings)
+            raw_s.append(time.perf_counter() - started)
+        figures["n4_p50_ratio"] = round(percentile(engine_s, 0.5) / percentile(raw_s, 0.5), 3)
+        figures["n4_p99_ratio"] = round(percentile(engine_s, 0.99) / percentile(raw_s, 0.99), 3)
+        figures["n4_engine_p50_s"] = round(percentile(engine_s, 0.5), 2)
+
+        # 2. 8 concurrent clients against the same requests one by one
+        started = time.perf_counter()
+        for _ in range(16):
+            await request()
+        sequential_s = time.perf_counter() - started
+        started = time.perf_counter()
+        await asyncio.gather(*(request() for _ in range(16)))
+        concurrent_s = time.perf_counter() - started
+        figures["concurrency8_throughput_ratio"] = round(sequential_s / concurrent_s, 2)
+
+        # 3. p99 with repeated swaps against without (4 clients each time)
+        async def load(swapping: bool) -> list[float]:
+            latencies: list[float] = []
+            done = asyncio.Event()
+
+            async def client() -> None:
+                for _ in range(6):
+                    latencies.append(await timed(request()))
+
+            async def swapper() -> None:
+                versions = ["v1", "v2"]
+                i = 0
+                while not done.is_set():
+                    await manager.activate(versions[i % 2])
+                    i += 1
+                    await asyncio.sleep(0.2)
+
+            task = asyncio.create_task(swapper()) if swapping else None
+            await asyncio.gather(*(client() for _ in range(4)))
+            done.set()
+            if task:
+                await task
+            return latencies
+
+        await manager.activate("v1")
+        steady = await load(swapping=False)
+        swapping = await load(swapping=True)
+        figures["swap_p99_ratio"] = round(percentile(swapping, 0.99) / percentile(steady, 0.99), 3)
+
+        # 4. single-request tokens/s: the engine as configured against plain fp32
+        engine_tokens = raw_tokens = 0
+        engine_time = raw_time = 0.0
+        for _ in range(REQUESTS):
+            started = time.perf_counter()
+            completions = await engine.generate(prompt, 1, "base")
+            engine_time += time.perf_counter() - started
+            engine_tokens += len(tokenizer(completions[0].text)["input_ids"])
+            started = time.perf_counter()
+            raw_tokens += raw_generate(raw_model, tokenizer, prompt, 1, settings)
+            raw_time += time.perf_counter() - started
+        figures["engine_tokens_per_s"] = round(engine_tokens / engine_time, 1)
+        figures["fp32_tokens_per_s"] = round(raw_tokens / raw_time, 1)
+        figures["tokens_per_s_ratio"] = round((engine_tokens / engine_time) / (raw_tokens / raw_time), 3)
+        await engine.close()
+        return figures
+
+    report("inference_speed", asyncio.run(scenario()))
