@@ -32,3 +32,13 @@ def stats(wins: int, decisions: int) -> dict[str, object]:
 )
 def test_decisions_follow_the_interval(wins: int, decisions: int, decision: str | None) -> None:
     assert decide(stats(wins, decisions), POLICY) == decision
+
+
+def test_a_stricter_bar_needs_a_clearer_win_and_its_settings_reach_the_policy() -> None:
+    from prefloop.trainer.settings import TrainerSettings
+
+    settings = TrainerSettings(canary_promote_above=0.6, canary_rollback_below=0.4)
+    strict = CanaryPolicy(30, settings.canary_promote_above, settings.canary_rollback_below)
+    assert decide(stats(22, 30), strict) is None  # 73% [55%, 86%]: above 50%, not credibly above 60%
+    assert decide(stats(8, 30), strict) is None  # 27% [14%, 45%]: not credibly below 40%
+    assert decide(stats(27, 30), strict) == "promote"

@@ -91,7 +91,11 @@ def create_app(settings: TrainerSettings) -> Litestar:
                 settings.feedback_url, next(iter(settings.api_keys), None), window_hours=24 * 7
             ),
             settings.base_model,
-            CanaryPolicy(min_decisions=settings.canary_min_decisions),
+            CanaryPolicy(
+                min_decisions=settings.canary_min_decisions,
+                promote_above=settings.canary_promote_above,
+                rollback_below=settings.canary_rollback_below,
+            ),
             on_change=relay.wake,
         )
         canary_worker = PeriodicWorker("canary", settings.canary_check_interval_s, judge.tick)

@@ -50,6 +50,15 @@ class TrainerSettings(PrefloopSettings):
         description="share of requests comparing a gated candidate with the active version (0: activate)",
     )
     canary_min_decisions: int = Field(default=30, ge=1, description="decisions before a canary is judged")
+    canary_promote_above: float = Field(
+        default=0.5, ge=0, lt=1, description="promote when the win rate interval's lower end clears this"
+    )
+    canary_rollback_below: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="roll back when the win rate interval's upper end falls under this",
+    )
     canary_check_interval_s: float = Field(default=15.0, gt=0)
     feedback_url: str = Field(
         default="http://127.0.0.1:8002", description="where the canary win rates come from"
