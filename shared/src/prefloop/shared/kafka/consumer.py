@@ -133,11 +133,28 @@ class ConsumerLoop:
             records = [r for rs in batch.values() for r in rs]
             if consumer.assignment():
                 self.assigned.set()
+            self._rewind_logs_that_went_back(consumer)
             if records:
                 self._process(records)
                 if self._group_id is not None:
                     consumer.commit()
             self._report_lag(consumer, bool(records))
+
+    def _rewind_logs_that_went_back(self, consumer: KafkaConsumer) -> None:
+        # A log whose end is now below our position lost its records (a broker
+        # restarted without them, a recreated topic): whatever it holds now was
+        # written after, so it is read from its start. Handlers dedupe.
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is not None and consumer.position(tp) > high:
+                log.warning(
+                    "consumer %s: %s[%d] ends at %d, before our position; reading it from the start",
+                    self._name,
+                    tp.topic,
+                    tp.partition,
+                    high,
+                )
+                consumer.seek_to_beginning(tp)
 
     def _process(self, raw: Sequence[object]) -> None:
         decoded: list[Record] = []
