@@ -7,13 +7,31 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 
+from prefloop.shared.embedded import LocalStack, ServiceSpec
+from prefloop.shared.embedded.broker import free_port
 from prefloop.shared.events import SUGGESTIONS, ServedSuggestion, SuggestionsServed, encode
 from prefloop.shared.kafka import KafkaEventPublisher
 
 TITLES_PER_SET = 3
+
+
+def feedback_and_trainer(state: Path, env: dict[str, str]) -> LocalStack:
+    """The feedback service and a trainer that only consumes (no round), as
+    processes on free ports, with the embedded broker so it can be restarted."""
+    services = [
+        ServiceSpec("feedback", "prefloop.feedback", free_port()),
+        ServiceSpec("trainer", "prefloop.trainer", free_port()),
+    ]
+    base_env = {
+        "PREFLOOP_KAFKA_BOOTSTRAP_SERVERS": "",
+        "PREFLOOP_TRAINER_MIN_NEW_PAIRS": "100000000",
+        "PREFLOOP_TRAINER_MAX_INTERVAL_S": "0",
+    }
+    return LocalStack(state, services=services, env={**base_env, **env})
 
 
 def publish_served_sets(bootstrap: str, count: int) -> list[SuggestionsServed]:

@@ -13,11 +13,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from prefloop.shared.embedded import LocalStack, ServiceSpec
 from prefloop.shared.embedded.broker import free_port
 from prefloop.shared.events import SuggestionsServed
-from tests.bench.conftest import report
-from tests.feedback_load import TITLES_PER_SET, RetryingClient, publish_served_sets
+from tests.bench.conftest import percentile, report
+from tests.feedback_load import TITLES_PER_SET, RetryingClient, feedback_and_trainer, publish_served_sets
 from tests.integration.conftest import eventually, query
 
 SETS = 3000
@@ -34,11 +33,6 @@ def run_load(base_url: str, sets: list[SuggestionsServed]) -> tuple[RetryingClie
     return client, took
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def wait_for_port(port: int, timeout_s: float = 30.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -51,17 +45,9 @@ def wait_for_port(port: int, timeout_s: float = 30.0) -> None:
 
 
 def test_feedback_throughput_against_a_bare_endpoint(tmp_path: Path) -> None:
-    services = [
-        ServiceSpec("feedback", "prefloop.feedback", free_port()),
-        ServiceSpec("trainer", "prefloop.trainer", free_port()),
-    ]
-    env = {
-        "PREFLOOP_DATABASE_URL": "",
-        "PREFLOOP_KAFKA_BOOTSTRAP_SERVERS": "",
-        "PREFLOOP_ADAPTER_STORE": "",
-        "PREFLOOP_TRAINER_MIN_NEW_PAIRS": "100000000",  # consume only: no round
-    }
-    stack = LocalStack(tmp_path / "stack", services=services, env=env)
+    stack = feedback_and_trainer(
+        tmp_path / "stack", {"PREFLOOP_DATABASE_URL": "", "PREFLOOP_ADAPTER_STORE": ""}
+    )
     bare_port = free_port()
     bare = subprocess.Popen([sys.executable, "-m", "tests.bench.bare_app", str(bare_port)])
     try:

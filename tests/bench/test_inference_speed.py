@@ -25,16 +25,11 @@ from prefloop.inference.engines.transformers_engine import TransformersEngine
 from prefloop.inference.settings import InferenceSettings
 from prefloop.shared.adapters import AdapterStore
 from prefloop.shared.models import DEFAULT_BASE_MODEL
-from tests.bench.conftest import report
+from tests.bench.conftest import percentile, report
 from tests.conftest import make_lora_adapter
 
 IDEA = "how I fixed my sourdough starter after it died in winter"
 REQUESTS = 12
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def raw_generate(model: Any, tokenizer: Any, prompt: str, rows: int, settings: InferenceSettings) -> int:

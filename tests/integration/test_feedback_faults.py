@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from prefloop.shared.embedded import LocalStack, ServiceSpec
-from prefloop.shared.embedded.broker import free_port
-from tests.feedback_load import TITLES_PER_SET, RetryingClient, publish_served_sets
+from prefloop.shared.embedded import LocalStack
+from tests.feedback_load import TITLES_PER_SET, RetryingClient, feedback_and_trainer, publish_served_sets
 from tests.integration.conftest import eventually, query
 
 pytestmark = pytest.mark.integration
@@ -29,17 +28,10 @@ SETS = 240
 
 @pytest.fixture
 def stack(database_url: str, tmp_path: Path) -> Iterator[LocalStack]:
-    services = [
-        ServiceSpec("feedback", "prefloop.feedback", free_port()),
-        ServiceSpec("trainer", "prefloop.trainer", free_port()),
-    ]
-    env = {
-        "PREFLOOP_DATABASE_URL": database_url,
-        "PREFLOOP_KAFKA_BOOTSTRAP_SERVERS": "",  # embedded, so the test can restart it
-        "PREFLOOP_ADAPTER_STORE": str(tmp_path / "adapters"),
-        "PREFLOOP_TRAINER_MIN_NEW_PAIRS": "1000000",  # consume only: no round
-    }
-    local = LocalStack(tmp_path / "stack", services=services, env=env)
+    local = feedback_and_trainer(
+        tmp_path / "stack",
+        {"PREFLOOP_DATABASE_URL": database_url, "PREFLOOP_ADAPTER_STORE": str(tmp_path / "adapters")},
+    )
     try:
         local.start()
         yield local

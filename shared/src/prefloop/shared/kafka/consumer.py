@@ -133,28 +133,11 @@ class ConsumerLoop:
             records = [r for rs in batch.values() for r in rs]
             if consumer.assignment():
                 self.assigned.set()
-            self._rewind_logs_that_went_back(consumer)
             if records:
                 self._process(records)
                 if self._group_id is not None:
                     consumer.commit()
-            self._report_lag(consumer, bool(records))
-
-    def _rewind_logs_that_went_back(self, consumer: KafkaConsumer) -> None:
-        # A log whose end is now below our position lost its records (a broker
-        # restarted without them, a recreated topic): whatever it holds now was
-        # written after, so it is read from its start. Handlers dedupe.
-        for tp in consumer.assignment():
-            high = consumer.highwater(tp)
-            if high is not None and consumer.position(tp) > high:
-                log.warning(
-                    "consumer %s: %s[%d] ends at %d, before our position; reading it from the start",
-                    self._name,
-                    tp.topic,
-                    tp.partition,
-                    high,
-                )
-                consumer.seek_to_beginning(tp)
+            self._track_positions(consumer, bool(records))
 
     def _process(self, raw: Sequence[object]) -> None:
         decoded: list[Record] = []
@@ -181,14 +164,29 @@ class ConsumerLoop:
                 with attempt:
                     self._handler(decoded)
 
-    def _report_lag(self, consumer: KafkaConsumer, got_records: bool) -> None:
-        # Lag from the fetch high-water mark: Tansu's end_offsets() is unreliable.
+    def _track_positions(self, consumer: KafkaConsumer, got_records: bool) -> None:
+        """Report lag from the fetch high-water mark (Tansu's end_offsets() is
+        unreliable), and rewind a log whose end is now below our position: it
+        lost its records (a broker restarted without them, a recreated topic),
+        so whatever it holds was written after and is read from its start.
+        Handlers dedupe."""
         total = 0
         for tp in consumer.assignment():
             high = consumer.highwater(tp)
             if high is None:
                 continue
-            lag = max(0, high - consumer.position(tp))
+            position = consumer.position(tp)
+            if position > high:
+                log.warning(
+                    "consumer %s: %s[%d] ends at %d, before our position; reading it from the start",
+                    self._name,
+                    tp.topic,
+                    tp.partition,
+                    high,
+                )
+                consumer.seek_to_beginning(tp)
+                position = 0
+            lag = high - position
             CONSUMER_LAG.labels(consumer=self._name, topic=tp.topic, partition=str(tp.partition)).set(lag)
             total += lag
         if total == 0 and not got_records:

@@ -23,13 +23,9 @@ Row = dict[str, Any]
 CREATED, REPLAYED, ACCEPTED_PENDING = 201, 200, 202
 
 
-def lock_set(conn: Connection[Row], set_id: str) -> None:
-    """Serialise feedback and set arrival for one set (no pending feedback is missed)."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (set_id,))
-
-
 def lock_sets(conn: Connection[Row], set_ids: Sequence[str]) -> None:
-    """lock_set for many sets, in one fixed order so two batches cannot deadlock."""
+    """Serialise feedback and set arrival per set (no pending feedback is missed);
+    taken in one fixed order so two batches cannot deadlock."""
     conn.execute(
         "SELECT pg_advisory_xact_lock(h) FROM "
         "(SELECT DISTINCT hashtext(id) AS h FROM unnest(%s::text[]) AS id ORDER BY h) AS ordered",
@@ -102,7 +98,7 @@ class FeedbackService:
         # Few round trips on purpose: this is the hot path of the service.
         with self._pool.connection() as conn, conn.transaction():
             set_id = str(body.suggestion_set_id)
-            lock_set(conn, set_id)
+            lock_sets(conn, [set_id])
             known = conn.execute(
                 "SELECT * FROM feedback WHERE id = %s OR (set_id = %s AND status IN ('recorded', 'pending'))",
                 (feedback_id, set_id),
