@@ -67,7 +67,9 @@ proto: setup ## regenerate prefloop.shared.events from proto/
 		--python_out=shared/src/prefloop/shared/events --mypy_out=shared/src/prefloop/shared/events proto/events.proto
 
 bench: setup ## benchmarks under tests/bench (ratios against a baseline in the same run)
-	@$(VENV)/bin/pytest tests/bench -p no:cacheprovider -s
+	@# one process per file: torch work left behind by one bench (another thread's
+	@# OpenMP pool) would slow the CPU generation of the next
+	@for f in tests/bench/test_*.py; do $(VENV)/bin/pytest $$f -p no:cacheprovider -s || exit 1; done
 
 clean: ## remove local state (.prefloop) and the venv
 	rm -rf .prefloop $(VENV)

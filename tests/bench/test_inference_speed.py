@@ -1,13 +1,13 @@
 """The transformers engine on the default model, in one run on one machine:
 
 - latency of an n=4 request through the engine against raw `model.generate`
-  of the same four rows (goal <= 1.2x at p50 and p99);
+  of the same four rows on the engine's own model (goal <= 1.2x at p50 and p99);
 - throughput with 8 concurrent clients against the same requests one by one
   (goal >= 2.5x);
 - p99 latency while adapters are swapped repeatedly against without swaps
   (goal <= 1.5x);
-- single-request tokens/s of the engine as configured by default against
-  plain fp32 `generate` (goal >= 2x).
+- single-request tokens/s of the engine as configured by default (int8
+  weights on CPU) against plain fp32 `generate` (goal >= 2x).
 
 Each pair of figures is measured interleaved or back to back so that the
 machine's noise falls on both sides alike.
@@ -26,28 +26,11 @@ from prefloop.inference.settings import InferenceSettings
 from prefloop.shared.adapters import AdapterStore
 from prefloop.shared.models import DEFAULT_BASE_MODEL
 from tests.bench.conftest import percentile, report
+from tests.bench.generation import raw_generate
 from tests.conftest import make_lora_adapter
 
 IDEA = "how I fixed my sourdough starter after it died in winter"
 REQUESTS = 12
-
-
-def raw_generate(model: Any, tokenizer: Any, prompt: str, rows: int, settings: InferenceSettings) -> int:
-    """Plain `generate` of `rows` samples; returns the new tokens."""
-    import torch
-
-    batch = tokenizer([prompt] * rows, return_tensors="pt", padding=True)
-    with torch.inference_mode():
-        output = model.generate(
-            **batch,
-            do_sample=True,
-            temperature=settings.temperature,
-            top_p=settings.top_p,
-            max_new_tokens=settings.max_new_tokens,
-            pad_token_id=tokenizer.pad_token_id,
-        )
-    new = output[:, batch["input_ids"].shape[1] :]
-    return int((new != tokenizer.pad_token_id).sum())
 
 
 async def timed(coroutine: Any) -> float:
@@ -62,31 +45,37 @@ def test_engine_speed_against_raw_generate(default_model_dir: Path, tmp_path: Pa
 
     settings = InferenceSettings()
     engine = TransformersEngine.from_settings(settings)
-    raw_model = AutoModelForCausalLM.from_pretrained(default_model_dir, dtype=torch.float32).eval()
     tokenizer = AutoTokenizer.from_pretrained(default_model_dir)
     tokenizer.padding_side = "left"
     tokenizer.pad_token = tokenizer.pad_token or tokenizer.eos_token
     prompt = engine.render_prompt(IDEA)
-
+    (base_call,) = engine._weights.calls(["base"])  # the model the engine serves base with
     store = AdapterStore(tmp_path / "store")
-    for seed, version in enumerate(("v1", "v2")):
-        adapter = make_lora_adapter(default_model_dir, tmp_path / version, rank=8, seed=seed)
-        store.write(version, adapter, parent=None, base_model=DEFAULT_BASE_MODEL)
     manager = AdapterManager(engine, store, DEFAULT_BASE_MODEL, max_rank=64)
+    on_model_thread = engine.run_on_model_thread  # all torch work on one thread, as in the service
+
+    async def setup() -> Any:
+        for seed, version in enumerate(("v1", "v2")):
+            adapter = await on_model_thread(make_lora_adapter, default_model_dir, tmp_path / version, 8, seed)
+            store.write(version, adapter, parent=None, base_model=DEFAULT_BASE_MODEL)
+        return await on_model_thread(
+            lambda: AutoModelForCausalLM.from_pretrained(default_model_dir, dtype=torch.float32).eval()
+        )
 
     async def request(n: int = 4) -> None:
         async with manager.lease() as version:
             await engine.generate(prompt, n, version)
 
     async def scenario() -> dict[str, Any]:
+        raw_model = await setup()
         figures: dict[str, Any] = {}
         # 1. n=4 latency, interleaved with raw generate of the same rows
         engine_s, raw_s = [], []
         for _ in range(REQUESTS):
             engine_s.append(await timed(request()))
-            started = time.perf_counter()
-            raw_generate(raw_model, tokenizer, prompt, 4, settings)
-            raw_s.append(time.perf_counter() - started)
+            raw_s.append(
+                await timed(on_model_thread(raw_generate, base_call.model, tokenizer, prompt, 4, settings))
+            )
         figures["n4_p50_ratio"] = round(percentile(engine_s, 0.5) / percentile(raw_s, 0.5), 3)
         figures["n4_p99_ratio"] = round(percentile(engine_s, 0.99) / percentile(raw_s, 0.99), 3)
         figures["n4_engine_p50_s"] = round(percentile(engine_s, 0.5), 2)
@@ -139,7 +128,7 @@ def test_engine_speed_against_raw_generate(default_model_dir: Path, tmp_path: Pa
             engine_time += time.perf_counter() - started
             engine_tokens += len(tokenizer(completions[0].text)["input_ids"])
             started = time.perf_counter()
-            raw_tokens += raw_generate(raw_model, tokenizer, prompt, 1, settings)
+            raw_tokens += await on_model_thread(raw_generate, raw_model, tokenizer, prompt, 1, settings)
             raw_time += time.perf_counter() - started
         figures["engine_tokens_per_s"] = round(engine_tokens / engine_time, 1)
         figures["fp32_tokens_per_s"] = round(raw_tokens / raw_time, 1)

@@ -9,6 +9,7 @@ import random
 from pathlib import Path
 
 import psutil
+import pytest
 
 from prefloop.inference.adapters import AdapterManager
 from prefloop.inference.engines.transformers_engine import TransformersEngine
@@ -16,8 +17,9 @@ from prefloop.shared.adapters import AdapterStore
 from tests.conftest import make_lora_adapter
 
 
+@pytest.mark.parametrize("int8", [False, True], ids=["fp32", "int8"])
 def test_fifty_swaps_under_load_fail_no_request_and_keep_memory_flat(
-    tmp_path: Path, tiny_model_dir: Path
+    tmp_path: Path, tiny_model_dir: Path, int8: bool
 ) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -35,6 +37,7 @@ def test_fifty_swaps_under_load_fail_no_request_and_keep_memory_flat(
         max_new_tokens=4,
         temperature=1.0,
         top_p=1.0,
+        int8=int8,
     )
     manager = AdapterManager(engine, store, "tiny", max_rank=16)
     prompt = engine.render_prompt("swap test")

@@ -1,23 +1,39 @@
-"""The transformers engine on a tiny random Llama: sampling, adapters per row, swaps."""
+"""The transformers engine on a tiny random Llama, in both weight layouts
+(PEFT adapters on one fp32 model; int8 models with adapters merged): sampling,
+adapters per row, swaps."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from prefloop.inference.engines.transformers_engine import TransformersEngine
+from prefloop.inference.engines.weights import MergedInt8Versions
 from tests.conftest import make_lora_adapter
 
 
-@pytest.fixture(scope="module")
-def engine(tiny_model_dir: Path) -> TransformersEngine:
+@pytest.fixture(scope="module", params=["fp32", "int8"])
+def engine(request: pytest.FixtureRequest, tiny_model_dir: Path) -> TransformersEngine:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
-    return TransformersEngine(model, tokenizer, max_new_tokens=6, temperature=1.0, top_p=1.0)
+    return TransformersEngine(
+        model, tokenizer, max_new_tokens=6, temperature=1.0, top_p=1.0, int8=request.param == "int8"
+    )
+
+
+def next_token_logits(engine: TransformersEngine, prompt: str, version: str) -> Any:
+    """One forward pass of `version` on `prompt`, through the engine's own routing of rows."""
+    import torch
+
+    (call,) = engine._weights.calls([version])
+    batch = engine._tokenizer([prompt], return_tensors="pt")
+    with torch.inference_mode():
+        return call.model(**batch, **call.kwargs).logits.float()
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +70,8 @@ def test_adapters_load_serve_beside_base_and_unload(
         assert len(await engine.generate(prompt, 2, "v1")) == 2
         assert len(await engine.generate(prompt, 2, "base")) == 2
         # the adapter changes the model's output distribution
-        batch = engine._tokenizer([prompt], return_tensors="pt")
-        with torch.inference_mode():
-            base = engine._model(**batch, adapter_names=["__base__"]).logits
-            tuned = engine._model(**batch, adapter_names=["v1"]).logits
-        assert not torch.allclose(base, tuned)
+        base = next_token_logits(engine, prompt, "base")
+        assert not torch.allclose(base, next_token_logits(engine, prompt, "v1"))
         await engine.unload_adapter("v1")
         with pytest.raises(KeyError):
             await engine.generate(prompt, 1, "v1")
@@ -67,20 +80,22 @@ def test_adapters_load_serve_beside_base_and_unload(
     asyncio.run(scenario())
 
 
-def test_concurrent_requests_for_different_versions_share_one_generate_call(
+def test_concurrent_requests_for_different_versions_share_one_batch(
     engine: TransformersEngine, adapters: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """fp32: one generate call, each row naming its adapter; int8: one call per version."""
+
     async def scenario() -> None:
         await engine.load_adapter("v1", adapters["v1"])
         await engine.load_adapter("v2", adapters["v2"])
-        calls: list[list[str]] = []
-        original = engine._model.generate
+        calls: list[list[str] | int] = []
+        original = engine._sample
 
-        def counting_generate(*args: object, **kwargs: object) -> object:
-            calls.append(list(kwargs["adapter_names"]))  # type: ignore[call-overload]
-            return original(*args, **kwargs)
+        def recording_sample(model: Any, prompts: list[str], kwargs: dict[str, Any]) -> Any:
+            calls.append(list(kwargs["adapter_names"]) if kwargs else len(prompts))
+            return original(model, prompts, kwargs)
 
-        monkeypatch.setattr(engine._model, "generate", counting_generate)
+        monkeypatch.setattr(engine, "_sample", recording_sample)
         prompt = engine.render_prompt("idea")
         results = await asyncio.gather(
             engine.generate(prompt, 2, "base"),
@@ -88,6 +103,9 @@ def test_concurrent_requests_for_different_versions_share_one_generate_call(
             engine.generate(prompt, 2, "v2"),
         )
         assert [len(r) for r in results] == [2, 1, 2]
-        assert calls == [["__base__", "__base__", "v1", "v2", "v2"]]
+        if isinstance(engine._weights, MergedInt8Versions):
+            assert calls == [2, 1, 2]
+        else:
+            assert calls == [["__base__", "__base__", "v1", "v2", "v2"]]
 
     asyncio.run(scenario())

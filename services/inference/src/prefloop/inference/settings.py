@@ -30,3 +30,7 @@ class InferenceSettings(PrefloopSettings):
         default=None, ge=1, le=256, description="CPU threads for torch; unset keeps torch's default"
     )
     device: str = Field(default="auto", description="auto, cpu or cuda")
+    cpu_weights: Literal["int8", "fp32"] = Field(
+        default="int8",
+        description="on CPU: int8 quantized Linear layers (adapters merged per version) or fp32",
+    )

@@ -1,9 +1,12 @@
 """Hugging Face transformers + PEFT engine (CPU or GPU).
 
-Every model operation runs on one worker thread: generation, adapter load and
-unload never overlap, so an adapter can be added or removed between two
-generate calls without locks inside the model. Each row of a batch names its
-adapter (PEFT mixed-adapter batches), so versions can be served side by side.
+Every model operation runs on one worker thread, loading included: generation,
+adapter load and unload never overlap, so an adapter can be added or removed
+between two generate calls without locks inside the model. One thread also
+matters for speed: once a second thread has run torch work, the two threads'
+OpenMP pools compete for the cores and CPU generation runs about 1.7x slower. A batch may mix versions, so
+versions are served side by side; `weights.py` says how their weights are held
+(PEFT adapters on one model, or int8 models with the adapter merged, on CPU).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from prefloop.inference.engines.base import BASE_VERSION, Completion
+from prefloop.inference.engines.base import Completion
 from prefloop.inference.engines.batcher import Job, RequestBatcher
+from prefloop.inference.engines.weights import MergedInt8Versions, ServedWeights, SharedBaseAdapters
 from prefloop.inference.metrics import BATCH_ROWS, GENERATED_TOKENS, GENERATION_SECONDS
 from prefloop.inference.settings import InferenceSettings
 from prefloop.shared.models import resolve_base_model
@@ -26,7 +30,9 @@ from prefloop.shared.prompts import render_prompt
 
 log = logging.getLogger(__name__)
 
-_PEFT_BASE = "__base__"
+
+def model_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
 
 
 class TransformersEngine:
@@ -39,8 +45,15 @@ class TransformersEngine:
         top_p: float,
         max_batch_rows: int = 32,
         batch_wait_s: float = 0.005,
+        int8: bool = False,
+        worker: ThreadPoolExecutor | None = None,
     ) -> None:
-        self._model = model
+        self._worker = worker or model_thread()
+
+        def hold_weights() -> ServedWeights:
+            return MergedInt8Versions(model) if int8 else SharedBaseAdapters(model)
+
+        self._weights = self._worker.submit(hold_weights).result()
         self._tokenizer = tokenizer
         self._tokenizer.padding_side = "left"
         if self._tokenizer.pad_token is None:
@@ -48,8 +61,6 @@ class TransformersEngine:
         self._max_new_tokens = max_new_tokens
         self._temperature = temperature
         self._top_p = top_p
-        self._adapters: set[str] = set()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
         self._batcher: RequestBatcher[list[Completion]] = RequestBatcher(
             self._run_batch, max_rows=max_batch_rows, wait_s=batch_wait_s
         )
@@ -60,16 +71,22 @@ class TransformersEngine:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         quiet_progress_bars()
-        if settings.torch_threads:
-            torch.set_num_threads(settings.torch_threads)
         path = resolve_base_model(settings.base_model)
         device = settings.device
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         dtype = torch.bfloat16 if device == "cuda" else torch.float32
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device).eval()
+
+        def load() -> Any:
+            if settings.torch_threads:
+                torch.set_num_threads(settings.torch_threads)
+            return AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device).eval()
+
+        worker = model_thread()
+        model = worker.submit(load).result()
         tokenizer = AutoTokenizer.from_pretrained(path)
-        log.info("loaded base model %s on %s", settings.base_model, device)
+        int8 = device == "cpu" and settings.cpu_weights == "int8"
+        log.info("loaded base model %s on %s%s", settings.base_model, device, " (int8)" if int8 else "")
         return cls(
             model,
             tokenizer,
@@ -78,12 +95,15 @@ class TransformersEngine:
             settings.top_p,
             max_batch_rows=settings.max_batch_rows,
             batch_wait_s=settings.batch_wait_ms / 1000,
+            int8=int8,
+            worker=worker,
         )
 
     def render_prompt(self, idea: str) -> str:
         return render_prompt(self._tokenizer, idea)
 
-    async def _run(self, fn: Any, *args: Any) -> Any:
+    async def run_on_model_thread(self, fn: Any, *args: Any) -> Any:
+        """Run `fn(*args)` on the thread that owns the model (benchmarks run their baselines here)."""
         return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
 
     async def generate(self, prompt: str, n: int, version: str) -> list[Completion]:
@@ -94,15 +114,13 @@ class TransformersEngine:
     ) -> list[list[Completion] | BaseException]:
         # A request naming an adapter that is not loaded fails alone.
         results: list[list[Completion] | BaseException] = [
-            KeyError(f"adapter {j.version!r} is not loaded")
-            if j.version != BASE_VERSION and j.version not in self._adapters
-            else []
+            KeyError(f"adapter {j.version!r} is not loaded") if not self._weights.has(j.version) else []
             for j in jobs
         ]
         runnable = [i for i, r in enumerate(results) if not isinstance(r, BaseException)]
         if runnable:
             rows = [(jobs[i].prompt, jobs[i].version) for i in runnable for _ in range(jobs[i].n)]
-            completions: list[Completion] = await self._run(self._generate_rows, rows)
+            completions: list[Completion] = await self.run_on_model_thread(self._generate_rows, rows)
             offset = 0
             for i in runnable:
                 results[i] = completions[offset : offset + jobs[i].n]
@@ -110,17 +128,23 @@ class TransformersEngine:
         return results
 
     def _generate_rows(self, rows: list[tuple[str, str]]) -> list[Completion]:
-        """One model call for every row; each row names its prompt and version."""
+        """Every row's completion; each row names its prompt and version."""
+        completions: list[Completion | None] = [None] * len(rows)
+        started = time.perf_counter()
+        for call in self._weights.calls([version for _, version in rows]):
+            prompts = [rows[i][0] for i in call.rows]
+            for i, completion in zip(call.rows, self._sample(call.model, prompts, call.kwargs), strict=True):
+                completions[i] = completion
+        GENERATION_SECONDS.observe(time.perf_counter() - started)
+        BATCH_ROWS.observe(len(rows))
+        return [c for c in completions if c is not None]
+
+    def _sample(self, model: Any, prompts: list[str], kwargs: dict[str, Any]) -> list[Completion]:
         import torch
 
-        batch = self._tokenizer([prompt for prompt, _ in rows], return_tensors="pt", padding=True)
-        batch = batch.to(self._model.device)
-        kwargs: dict[str, Any] = {}
-        if self._adapters:  # the model is a PeftModel: name the adapter of every row
-            kwargs["adapter_names"] = [_PEFT_BASE if v == BASE_VERSION else v for _, v in rows]
-        started = time.perf_counter()
+        batch = self._tokenizer(prompts, return_tensors="pt", padding=True).to(model.device)
         with torch.inference_mode():
-            output = self._model.generate(
+            output = model.generate(
                 **batch,
                 do_sample=True,
                 temperature=self._temperature,
@@ -131,8 +155,6 @@ class TransformersEngine:
             )
         new_tokens = output[:, batch["input_ids"].shape[1] :]
         eos = self._tokenizer.eos_token_id
-        GENERATION_SECONDS.observe(time.perf_counter() - started)
-        BATCH_ROWS.observe(len(rows))
         GENERATED_TOKENS.inc(int((new_tokens != self._tokenizer.pad_token_id).sum()))
         return [
             Completion(
@@ -143,29 +165,10 @@ class TransformersEngine:
         ]
 
     async def load_adapter(self, version: str, path: Path) -> None:
-        await self._run(self._load_sync, version, path)
-
-    def _load_sync(self, version: str, path: Path) -> None:
-        from peft import PeftModel
-
-        if version in self._adapters:
-            return
-        if not self._adapters and not isinstance(self._model, PeftModel):
-            self._model = PeftModel.from_pretrained(self._model, str(path), adapter_name=version)
-        else:
-            self._model.load_adapter(str(path), adapter_name=version)
-        self._model.eval()
-        self._adapters.add(version)
+        await self.run_on_model_thread(self._weights.load, version, path)
 
     async def unload_adapter(self, version: str) -> None:
-        await self._run(self._unload_sync, version)
-
-    def _unload_sync(self, version: str) -> None:
-        if version in self._adapters and len(self._adapters) > 1:
-            self._model.delete_adapter(version)
-            self._adapters.discard(version)
-        # The last adapter stays in memory: PEFT cannot delete a model's only
-        # adapter, and base rows are served with adapters bypassed anyway.
+        await self.run_on_model_thread(self._weights.unload, version)
 
     async def close(self) -> None:
         await self._batcher.close()

@@ -1,0 +1,39 @@
+"""Plain `model.generate`, the baseline the inference benches compare against."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefloop.inference.settings import InferenceSettings
+
+
+def raw_new_tokens(model: Any, tokenizer: Any, prompt: str, rows: int, settings: InferenceSettings) -> Any:
+    """`rows` samples of `prompt` with the served sampling settings; the new tokens only."""
+    import torch
+
+    batch = tokenizer([prompt] * rows, return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        output = model.generate(
+            **batch,
+            do_sample=True,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            max_new_tokens=settings.max_new_tokens,
+            pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
+        )
+    return output[:, batch["input_ids"].shape[1] :]
+
+
+def raw_generate(model: Any, tokenizer: Any, prompt: str, rows: int, settings: InferenceSettings) -> int:
+    """Plain `generate` of `rows` samples; returns how many tokens it generated."""
+    new = raw_new_tokens(model, tokenizer, prompt, rows, settings)
+    return int((new != (tokenizer.pad_token_id or tokenizer.eos_token_id)).sum())
+
+
+def raw_generate_texts(
+    model: Any, tokenizer: Any, prompt: str, rows: int, settings: InferenceSettings
+) -> list[tuple[str, bool]]:
+    """(text, finished) of `rows` samples; finished is False when the token limit cut it."""
+    new = raw_new_tokens(model, tokenizer, prompt, rows, settings)
+    eos = tokenizer.eos_token_id
+    return [(tokenizer.decode(row, skip_special_tokens=True), bool((row == eos).any())) for row in new]
