@@ -1,4 +1,4 @@
-"""The gate activates a candidate only when it beats the active version."""
+"""The gate activates a candidate only when it does at least as well as the active version."""
 
 from __future__ import annotations
 
@@ -38,3 +38,16 @@ def test_a_required_gain_refuses_a_candidate_that_is_only_slightly_better() -> N
     assert "+0.050" in reason
     assert "0.200" in reason
     assert gate_refusal(score(0.85, 0.3), score(0.6, 0.1), min_accuracy_gain=0.2) is None
+
+
+def test_a_tolerance_lets_a_candidate_within_noise_pass_and_names_a_clear_loss() -> None:
+    assert gate_refusal(score(0.60, 0.1), score(0.60, 0.3), tolerance=0.05) is None
+    assert gate_refusal(score(0.56, 0.1), score(0.60, 0.3), tolerance=0.05) is None
+    reason = gate_refusal(score(0.50, 0.1), score(0.60, 0.3), tolerance=0.05)
+    assert reason is not None
+    assert "loses 0.100" in reason
+    assert "tolerated 0.050" in reason
+
+
+def test_a_required_gain_overrides_the_tolerance() -> None:
+    assert gate_refusal(score(0.60, 0.3), score(0.60, 0.1), min_accuracy_gain=0.1, tolerance=0.05) is not None

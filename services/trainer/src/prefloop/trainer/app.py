@@ -74,6 +74,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
                 replay_pairs=settings.replay_pairs,
                 canary_fraction=settings.canary_fraction,
                 gate_min_accuracy_gain=settings.gate_min_accuracy_gain,
+                gate_tolerance=settings.gate_tolerance,
                 max_interval_s=settings.max_interval_s,
             ),
             hyperparameters=settings.dpo,

@@ -53,6 +53,7 @@ class RoundPolicy:
     replay_pairs: int = 0  # older, already-used pairs mixed into each round against forgetting
     canary_fraction: float = 0.0  # 0: a candidate that passes the gate is activated directly
     gate_min_accuracy_gain: float = 0.0
+    gate_tolerance: float = 0.0  # accuracy a candidate may lose on the active version and still pass
     max_interval_s: float = 0.0  # > 0: waiting pairs start a round after this long, however few
 
 
@@ -209,7 +210,12 @@ class RoundRunner:
         )
         metrics = _round_metrics(result)
         refusal = (
-            gate_refusal(result.candidate_score, result.active_score, self._policy.gate_min_accuracy_gain)
+            gate_refusal(
+                result.candidate_score,
+                result.active_score,
+                self._policy.gate_min_accuracy_gain,
+                self._policy.gate_tolerance,
+            )
             if self._policy.gate
             else None
         )
