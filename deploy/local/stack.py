@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -26,6 +27,7 @@ from prefloop.simulator.evaluate import fetch_timeline, served_title, write_char
 from prefloop.simulator.ideas import split_ideas
 from prefloop.simulator.settings import SimulatorSettings
 from prefloop.simulator.traffic import Traffic
+from prefloop.trainer.settings import TrainerSettings
 
 log = logging.getLogger("prefloop.stack")
 
@@ -62,6 +64,32 @@ def status_line(stack: LocalStack, started: float) -> str:
     )
 
 
+def pairs_waiting(stack: LocalStack) -> int:
+    try:
+        metrics = httpx.get(f"{stack.url('trainer')}/metrics", timeout=5).text
+    except httpx.HTTPError:
+        return 0
+    found = re.search(r"^prefloop_pairs_waiting (\S+)$", metrics, flags=re.MULTILINE)
+    return int(float(found.group(1))) if found else 0
+
+
+def settle_training(stack: LocalStack, started: float, deadline: float) -> None:
+    """Once the events are in, let the trainer learn from them: finish the
+    running round and run one on the pairs still waiting, within the time
+    budget. When users send faster than rounds train, the last events would
+    otherwise never reach the version the benchmark measures."""
+    min_pairs = TrainerSettings().min_new_pairs
+    while True:
+        runs = _get(f"{stack.url('trainer')}/v1/training/runs") or []
+        if not any(r["status"] == "running" for r in runs) and pairs_waiting(stack) < min_pairs:
+            return
+        if time.monotonic() >= deadline:
+            print("time budget spent before training settled", flush=True)
+            return
+        print(status_line(stack, started), flush=True)
+        time.sleep(10)
+
+
 def run_demo(stack: LocalStack, minutes: float, max_events: int | None) -> None:
     settings = SimulatorSettings(inference_url=stack.url("inference"), feedback_url=stack.url("feedback"))
     client = PrefloopClient(settings.inference_url, settings.feedback_url)
@@ -81,8 +109,9 @@ def run_demo(stack: LocalStack, minutes: float, max_events: int | None) -> None:
     finally:
         traffic.stop()
         client.close()
-    print(status_line(stack, started))
     print(f"simulated traffic: {dict(traffic.counts)}")
+    settle_training(stack, started, deadline=started + minutes * 60)
+    print(status_line(stack, started))
     run_learning_benchmark(stack)
 
 
