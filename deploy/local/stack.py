@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import signal
 import threading
 import time
 from pathlib import Path
@@ -143,6 +144,8 @@ def main() -> None:
     parser.add_argument("--state-dir", type=Path, default=Path(".prefloop"))
     args = parser.parse_args()
     configure_logging("stack")
+    # `kill` stops the services too, as Ctrl-C does, instead of leaving them running
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     stack = LocalStack(args.state_dir)
     try:
         stack.start()
