@@ -189,6 +189,21 @@ def test_the_next_round_warm_starts_from_the_active_version(runner: RoundRunner,
     assert adapters[first]["status"] == "retired"
 
 
+def test_pairs_beyond_a_rounds_limit_wait_for_the_next_round(runner: RoundRunner, database_url: str) -> None:
+    import dataclasses
+
+    runner._policy = dataclasses.replace(runner._policy, max_round_pairs=12, min_new_pairs=6)
+    runner.tick()
+    waiting = query(database_url, SCHEMA, "SELECT id FROM pairs WHERE round_id IS NULL ORDER BY id")
+    used = query(database_url, SCHEMA, "SELECT id FROM pairs WHERE round_id IS NOT NULL ORDER BY id")
+    assert (len(used), len(waiting)) == (12, 6)
+    assert max(r["id"] for r in waiting) < min(r["id"] for r in used)  # the newest train first
+    runner.tick()
+    assert query(database_url, SCHEMA, "SELECT count(*) AS n FROM pairs WHERE round_id IS NULL")[0]["n"] == 0
+    runs = query(database_url, SCHEMA, "SELECT train_pairs + eval_pairs AS n FROM training_runs ORDER BY id")
+    assert [r["n"] for r in runs] == [12, 6 + 5]  # the second round also replays 5 used pairs
+
+
 def test_a_failed_round_leaves_no_version(runner: RoundRunner, database_url: str, tmp_path: Path) -> None:
     runner._base_model_path = lambda: str(tmp_path / "missing-model")
     runner.tick()

@@ -169,8 +169,8 @@ class RoundRunner:
             ).fetchone()
             assert run is not None
             # The newest pairs, at most max_round_pairs, keep a round's time
-            # bounded however long the trainer was away; the older waiting
-            # pairs still count as part of this round's data window.
+            # bounded; older waiting pairs stay waiting for the next rounds,
+            # so when users send faster than rounds train, nothing is dropped.
             rows = conn.execute(
                 "SELECT id, idea, idea_hash, chosen, rejected FROM pairs WHERE round_id IS NULL "
                 "ORDER BY id DESC LIMIT %s",
@@ -250,9 +250,7 @@ class RoundRunner:
                 )
             else:
                 registry.activate(conn, version, self._base_model, reason=f"round {run_id} passed the gate")
-            conn.execute(
-                "UPDATE pairs SET round_id = %s WHERE round_id IS NULL AND id <= %s", (run_id, pairs[-1].id)
-            )
+            conn.execute("UPDATE pairs SET round_id = %s WHERE id = ANY(%s)", (run_id, [p.id for p in pairs]))
             conn.execute(
                 "UPDATE training_runs SET status = 'succeeded', finished_at = now(), version = %s, "
                 "train_pairs = %s, eval_pairs = %s, metrics = %s, error = %s WHERE id = %s",
