@@ -43,6 +43,7 @@ def test_a_required_gain_refuses_a_candidate_that_is_only_slightly_better() -> N
 def test_a_tolerance_lets_a_candidate_within_noise_pass_and_names_a_clear_loss() -> None:
     assert gate_refusal(score(0.60, 0.1), score(0.60, 0.3), tolerance=0.05) is None
     assert gate_refusal(score(0.56, 0.1), score(0.60, 0.3), tolerance=0.05) is None
+    assert gate_refusal(score(0.70, 0.1), score(0.75, 0.3), tolerance=0.05) is None  # exactly the tolerance
     reason = gate_refusal(score(0.50, 0.1), score(0.60, 0.3), tolerance=0.05)
     assert reason is not None
     assert "loses 0.100" in reason

@@ -25,7 +25,7 @@ def gate_refusal(
     users see, rather than churning versions on noise."""
     if candidate is None or active is None:
         return "rejected: no held-out pairs to compare it with the active version"
-    gain = candidate.accuracy - active.accuracy
+    gain = round(candidate.accuracy - active.accuracy, 9)  # 0.70 - 0.75 must lose exactly 0.05
     if min_accuracy_gain > 0 and gain < min_accuracy_gain:
         return (
             f"rejected: on {candidate.pairs} held-out pairs its preference accuracy "
