@@ -13,8 +13,8 @@ from typing import Any
 
 from prefloop.inference.engines.int8 import quantize_int8
 from prefloop.inference.settings import InferenceSettings
-from prefloop.inference.titles.cleaning import clean_title
 from prefloop.shared.prompts import render_prompt
+from prefloop.shared.titles.cleaning import clean_title
 from prefloop.simulator.ideas import split_ideas
 from prefloop.simulator.taste import Taste
 from tests.bench.conftest import report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prefloop.inference.titles import clean_title
+from prefloop.shared.titles import clean_title
 
 
 @pytest.mark.parametrize(

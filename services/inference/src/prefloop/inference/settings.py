@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from prefloop.shared.settings import PrefloopSettings
+from prefloop.shared.titles import DEFAULT_SAMPLING
 
 
 class InferenceSettings(PrefloopSettings):
@@ -16,9 +17,11 @@ class InferenceSettings(PrefloopSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8001, ge=1, le=65535)
     engine: Literal["transformers", "vllm"] = "transformers"
-    max_new_tokens: int = Field(default=28, ge=4, le=128, description="tokens per title")
-    temperature: float = Field(default=0.9, gt=0.0, le=2.0)
-    top_p: float = Field(default=0.95, gt=0.0, le=1.0)
+    max_new_tokens: int = Field(
+        default=DEFAULT_SAMPLING.max_new_tokens, ge=4, le=128, description="tokens per title"
+    )
+    temperature: float = Field(default=DEFAULT_SAMPLING.temperature, gt=0.0, le=2.0)
+    top_p: float = Field(default=DEFAULT_SAMPLING.top_p, gt=0.0, le=1.0)
     oversample: int = Field(default=2, ge=0, le=8, description="extra candidates per request")
     attempts: int = Field(default=3, ge=1, le=6, description="generation rounds to reach N titles")
     max_batch_rows: int = Field(default=32, ge=1, le=512, description="sequences per model call")

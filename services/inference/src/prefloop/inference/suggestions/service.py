@@ -16,12 +16,12 @@ from prefloop.inference.suggestions.models import (
     SuggestionRequest,
     SuggestionSetOut,
 )
-from prefloop.inference.titles import clean_title
 from prefloop.shared.adapters import AdapterRefused
 from prefloop.shared.events import SUGGESTIONS, ServedSuggestion, SuggestionsServed
 from prefloop.shared.http import Conflict, NotFound, ServiceUnavailable
 from prefloop.shared.kafka import EventPublisher
 from prefloop.shared.prompts import PROMPT_TEMPLATE_VERSION
+from prefloop.shared.titles import clean_title
 
 log = logging.getLogger(__name__)
 
