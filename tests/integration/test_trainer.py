@@ -290,11 +290,13 @@ def test_the_real_gate_scores_both_versions_on_the_held_out_pairs(
 ) -> None:
     import dataclasses
 
-    runner._policy = dataclasses.replace(runner._policy, gate=True)
+    runner._policy = dataclasses.replace(runner._policy, gate=True, gate_health_ideas=2)
     runner.tick()
     [run] = query(database_url, SCHEMA, "SELECT * FROM training_runs")
     gate = run["metrics"]["gate"]
     assert gate["candidate"]["pairs"] == gate["active"]["pairs"] == run["eval_pairs"] > 0
+    health = run["metrics"]["health"]  # the same held-out ideas, three titles each
+    assert health["candidate"]["sampled"] == health["base"]["sampled"] in (3, 6)
     [adapter] = query(database_url, SCHEMA, "SELECT * FROM adapters")
     assert adapter["status"] in ("active", "rejected")
     assert (adapter["status"] == "rejected") == (run["error"] is not None)

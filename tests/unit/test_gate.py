@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from prefloop.trainer.training.evaluate import PreferenceScore
-from prefloop.trainer.training.gate import gate_refusal
+from prefloop.trainer.training.gate import gate_refusal, health_refusal
+from prefloop.trainer.training.health import GenerationHealth
 
 
 def score(accuracy: float, margin: float) -> PreferenceScore:
@@ -52,3 +53,18 @@ def test_a_tolerance_lets_a_candidate_within_noise_pass_and_names_a_clear_loss()
 
 def test_a_required_gain_overrides_the_tolerance() -> None:
     assert gate_refusal(score(0.60, 0.3), score(0.60, 0.1), min_accuracy_gain=0.1, tolerance=0.05) is not None
+
+
+def test_a_candidate_that_writes_clearly_fewer_usable_titles_than_base_is_refused() -> None:
+    base = GenerationHealth(usable=30, sampled=48)
+    assert health_refusal(GenerationHealth(usable=26, sampled=48), base, tolerance=0.15) is None
+    assert health_refusal(GenerationHealth(usable=40, sampled=48), base, tolerance=0.15) is None
+    refusal = health_refusal(GenerationHealth(usable=12, sampled=48), base, tolerance=0.15)
+    assert refusal is not None
+    assert "12 of 48" in refusal
+    assert "(25%) against base's 30 (62%)" in refusal
+
+
+def test_unmeasured_health_does_not_refuse() -> None:
+    assert health_refusal(None, GenerationHealth(usable=30, sampled=48), tolerance=0.0) is None
+    assert health_refusal(GenerationHealth(usable=0, sampled=48), None, tolerance=0.0) is None

@@ -75,6 +75,8 @@ def create_app(settings: TrainerSettings) -> Litestar:
                 canary_fraction=settings.canary_fraction,
                 gate_min_accuracy_gain=settings.gate_min_accuracy_gain,
                 gate_tolerance=settings.gate_tolerance,
+                gate_health_ideas=settings.gate_health_ideas,
+                gate_health_tolerance=settings.gate_health_tolerance,
                 max_interval_s=settings.max_interval_s,
             ),
             hyperparameters=settings.dpo,

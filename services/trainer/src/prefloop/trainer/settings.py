@@ -43,6 +43,18 @@ class TrainerSettings(PrefloopSettings):
         le=1.0,
         description="held-out accuracy a candidate may lose on the active version and still pass (noise)",
     )
+    gate_health_ideas: int = Field(
+        default=16,
+        ge=0,
+        le=256,
+        description="held-out ideas a candidate writes titles for, to check they stay usable (0: off)",
+    )
+    gate_health_tolerance: float = Field(
+        default=0.15,
+        ge=0.0,
+        le=1.0,
+        description="share of usable titles a candidate may lose on base (3 samples per idea: noise)",
+    )
     gate_min_accuracy_gain: float = Field(
         default=0.0,
         ge=0.0,

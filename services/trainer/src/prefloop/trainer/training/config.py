@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field, model_validator
 
 
@@ -18,9 +20,21 @@ class DPOHyperparameters(BaseModel):
     lora_alpha: int = Field(default=32, ge=1, le=1024)
     lora_dropout: float = Field(default=0.0, ge=0, lt=1)
     target_modules: str = Field(default="all-linear", description='"all-linear" or comma-separated names')
-    warm_start: bool = Field(
-        default=True,
-        description="continue from the active adapter (its copy is the reference policy)",
+    warm_start: bool = Field(default=True, description="continue from the active adapter")
+    # The reference policy is what DPO's KL term ties the model to. With the
+    # active version as reference, every round is a fresh trust region and k
+    # rounds on the same preferences aim at base * exp(k * r / beta): beta
+    # shrinks round after round, and a 600-event run drifted into keyword
+    # strings. With base as reference every round aims at the same
+    # base * exp(r / beta), however many rounds pass.
+    reference: Literal["base", "active"] = Field(
+        default="base", description="policy the KL term ties to: the base model or the version trained from"
+    )
+    sft_weight: float = Field(
+        default=0.0,
+        ge=0,
+        le=10,
+        description="weight of a likelihood term on the chosen titles (RPO); keeps accepted titles likely",
     )
     bf16: bool = Field(
         default=True,

@@ -1,9 +1,10 @@
 """One DPO run with TRL + PEFT LoRA on the base model.
 
-Warm start (default): continue from the active adapter; TRL then keeps a frozen
-copy of it as the reference policy, so each round is a trust-region step from
-what users see today and the loop keeps learning across rounds. Cold start:
-a fresh LoRA, with the base model (adapter disabled) as reference.
+Warm start (default): continue from the active adapter, so the loop keeps
+learning across rounds. The reference policy is the base model (default) or
+the active version (`reference="active"`: TRL keeps a frozen copy of the
+adapter). Cold start: a fresh LoRA, with the base model (adapter disabled) as
+reference.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from prefloop.shared.prompts import render_prompt
 from prefloop.trainer.metrics import STEP_SECONDS
 from prefloop.trainer.training.config import DPOHyperparameters
 from prefloop.trainer.training.evaluate import PreferenceScore, preference_score
+from prefloop.trainer.training.health import GenerationHealth, generation_health
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ class DPOResult:
     seconds_per_step: float
     candidate_score: PreferenceScore | None = None  # on the held-out pairs
     active_score: PreferenceScore | None = None  # the version it was trained from, same pairs
+    candidate_health: GenerationHealth | None = None  # titles sampled on held-out ideas
+    base_health: GenerationHealth | None = None  # the base model, same ideas and random draws
 
 
 def _dataset(tokenizer: Any, pairs: Sequence[TrainingPair]) -> Any:
@@ -89,6 +93,7 @@ def run_dpo(
     hp: DPOHyperparameters,
     work_dir: Path,
     parent_adapter: Path | None = None,
+    health_ideas: Sequence[str] = (),
 ) -> DPOResult:
     import torch
     from peft import LoraConfig, PeftModel
@@ -102,8 +107,13 @@ def run_dpo(
         base_model_path, dtype=torch.bfloat16 if on_gpu else torch.float32
     )
     peft_config = None
-    if parent_adapter is not None and hp.warm_start:
+    ref_model = None
+    warm = parent_adapter is not None and hp.warm_start
+    if warm:
         model = PeftModel.from_pretrained(model, str(parent_adapter), is_trainable=True)
+        if hp.reference == "base":
+            # Passing a reference stops TRL from copying the adapter as one.
+            ref_model = AutoModelForCausalLM.from_pretrained(base_model_path, dtype=model.dtype).eval()
     else:
         targets: str | list[str] = hp.target_modules
         if targets != "all-linear":
@@ -118,6 +128,8 @@ def run_dpo(
     args = DPOConfig(
         output_dir=str(work_dir / "checkpoints"),
         beta=hp.beta,
+        loss_type=["sigmoid", "sft"] if hp.sft_weight else ["sigmoid"],
+        loss_weights=[1.0, hp.sft_weight] if hp.sft_weight else None,
         learning_rate=hp.learning_rate,
         num_train_epochs=hp.epochs,
         per_device_train_batch_size=hp.batch_size,
@@ -135,6 +147,7 @@ def run_dpo(
     timer = _step_timer()
     trainer = DPOTrainer(
         model=model,
+        ref_model=ref_model,
         args=args,
         train_dataset=_dataset(tokenizer, train),
         eval_dataset=_dataset(tokenizer, held_out) if held_out else None,
@@ -149,7 +162,14 @@ def run_dpo(
     candidate_score = active_score = None
     if held_out:
         metrics = {k: float(v) for k, v in trainer.evaluate().items() if isinstance(v, (int, float))}
-        candidate_score, active_score = _compare(trainer.model, tokenizer, held_out)
+        candidate_score, active_score = _compare(trainer.model, tokenizer, held_out, parent_adapter)
+    candidate_health = base_health = None
+    if health_ideas:
+        trainer.model.eval()
+        candidate_health = generation_health(
+            trainer.model, tokenizer, health_ideas, lambda: _adapter(trainer.model, "default")
+        )
+        base_health = generation_health(trainer.model, tokenizer, health_ideas, trainer.model.disable_adapter)
     out = Path(tempfile.mkdtemp(prefix="adapter-", dir=work_dir))
     # Only the trained adapter: TRL's frozen "ref" copy stays out of the store.
     trainer.model.save_pretrained(str(out), selected_adapters=["default"])
@@ -161,6 +181,8 @@ def run_dpo(
         seconds_per_step=sum(durations) / len(durations),
         candidate_score=candidate_score,
         active_score=active_score,
+        candidate_health=candidate_health,
+        base_health=base_health,
     )
 
 
@@ -175,17 +197,16 @@ def _adapter(model: Any, name: str) -> Iterator[None]:
 
 
 def _compare(
-    model: Any, tokenizer: Any, held_out: Sequence[TrainingPair]
+    model: Any, tokenizer: Any, held_out: Sequence[TrainingPair], parent_adapter: Path | None
 ) -> tuple[PreferenceScore, PreferenceScore]:
-    """The candidate and the version it started from, on the same held-out pairs.
-
-    Warm start: TRL keeps the parent's weights as the frozen "ref" adapter.
-    Cold start: the parent is the base model (adapters disabled)."""
+    """The candidate and the active version (the parent adapter, or base when
+    there is none), on the same held-out pairs."""
     model.eval()
     pairs = [PromptedPair(render_prompt(tokenizer, p.idea), p.chosen, p.rejected) for p in held_out]
     candidate = preference_score(model, tokenizer, pairs, lambda: _adapter(model, "default"))
-    if "ref" in model.peft_config:
-        active = preference_score(model, tokenizer, pairs, lambda: _adapter(model, "ref"))
-    else:
+    if parent_adapter is None:
         active = preference_score(model, tokenizer, pairs, model.disable_adapter)
+    else:
+        model.load_adapter(str(parent_adapter), adapter_name="active")
+        active = preference_score(model, tokenizer, pairs, lambda: _adapter(model, "active"))
     return candidate, active

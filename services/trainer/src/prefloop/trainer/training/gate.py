@@ -6,14 +6,17 @@ noisy implicit feedback, where one pair moves accuracy by 0.02 to 0.05, so
 "strictly better" rejects good candidates by chance (8 of 15 rounds in a
 600-event run, most by one or two pairs or on equal accuracy) and throws their
 training away. With a tolerance, a candidate that is not clearly worse is
-activated. It is off by default: in a 600-event run with tolerance 0.05,
+activated. Alone it is not safe: in a 600-event run with tolerance 0.05,
 9 of 11 rounds passed and the stacked updates drifted the model into titles
 that are mostly unusable (the benchmark could judge 17 of 71 ideas), because
-held-out preference accuracy does not see whether generations stay usable."""
+held-out preference accuracy does not see whether generations stay usable.
+The health check does: a candidate whose sampled titles survive cleaning
+clearly less often than base's is refused, whatever its accuracy."""
 
 from __future__ import annotations
 
 from prefloop.trainer.training.evaluate import PreferenceScore
+from prefloop.trainer.training.health import GenerationHealth
 
 
 def gate_refusal(
@@ -49,4 +52,23 @@ def gate_refusal(
         f"rejected: on {candidate.pairs} held-out pairs its preference accuracy "
         f"{candidate.accuracy:.3f} (margin {candidate.margin:.3f}) does not beat "
         f"the active version's {active.accuracy:.3f} (margin {active.margin:.3f})"
+    )
+
+
+def health_refusal(
+    candidate: GenerationHealth | None, base: GenerationHealth | None, tolerance: float
+) -> str | None:
+    """Why the candidate writes too few usable titles, or None when it is healthy.
+
+    Base is the yardstick rather than the active version, so small losses
+    cannot pile up round after round."""
+    if candidate is None or base is None:
+        return None  # not measured (no held-out ideas, or the check is off)
+    loss = round(base.share - candidate.share, 9)
+    if loss <= tolerance:
+        return None
+    return (
+        f"rejected: {candidate.usable} of {candidate.sampled} titles it wrote on held-out ideas are usable "
+        f"({candidate.share:.0%}) against base's {base.usable} ({base.share:.0%}), "
+        f"a loss of more than the tolerated {tolerance:.0%}"
     )

@@ -35,7 +35,7 @@ from prefloop.trainer.metrics import (
 from prefloop.trainer.registry import repository as registry
 from prefloop.trainer.training.config import DPOHyperparameters
 from prefloop.trainer.training.dpo import DPOResult, TrainingPair, run_dpo
-from prefloop.trainer.training.gate import gate_refusal
+from prefloop.trainer.training.gate import gate_refusal, health_refusal
 from prefloop.trainer.training.split import split_by_idea
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ class RoundPolicy:
     canary_fraction: float = 0.0  # 0: a candidate that passes the gate is activated directly
     gate_min_accuracy_gain: float = 0.0
     gate_tolerance: float = 0.0  # accuracy a candidate may lose on the active version and still pass
+    gate_health_ideas: int = 0  # held-out ideas whose sampled titles check generation health (0: off)
+    gate_health_tolerance: float = 0.15  # share of usable titles a candidate may lose on base
     max_interval_s: float = 0.0  # > 0: waiting pairs start a round after this long, however few
 
 
@@ -207,6 +209,9 @@ class RoundRunner:
             self._hp,
             work_dir,
             parent_adapter=self._store.path_of(parent) if parent else None,
+            health_ideas=list(dict.fromkeys(p.idea for p in held_out))[: self._policy.gate_health_ideas]
+            if self._policy.gate
+            else [],
         )
         metrics = _round_metrics(result)
         refusal = (
@@ -216,6 +221,7 @@ class RoundRunner:
                 self._policy.gate_min_accuracy_gain,
                 self._policy.gate_tolerance,
             )
+            or health_refusal(result.candidate_health, result.base_health, self._policy.gate_health_tolerance)
             if self._policy.gate
             else None
         )
@@ -270,4 +276,9 @@ def _round_metrics(result: DPOResult) -> dict[str, Any]:
     }
     if result.candidate_score and result.active_score:
         metrics["gate"] = {"candidate": asdict(result.candidate_score), "active": asdict(result.active_score)}
+    if result.candidate_health and result.base_health:
+        metrics["health"] = {
+            "candidate": asdict(result.candidate_health),
+            "base": asdict(result.base_health),
+        }
     return metrics
