@@ -30,8 +30,13 @@ class DPOHyperparameters(BaseModel):
     reference: Literal["base", "active"] = Field(
         default="base", description="policy the KL term ties to: the base model or the version trained from"
     )
+    # Offline, 3 warm rounds of 160 stored pairs from a 600-event run, 40
+    # held-out ideas x 3 titles: reference active -> 37% of titles usable,
+    # win 68%; reference base -> 56%, 61%; base + sft_weight 1 -> 98% usable,
+    # win 73%, mean taste +0.92 vs base's +0.22. The likelihood term keeps the
+    # accepted titles' wording likely while DPO moves away from the rejected.
     sft_weight: float = Field(
-        default=0.0,
+        default=1.0,
         ge=0,
         le=10,
         description="weight of a likelihood term on the chosen titles (RPO); keeps accepted titles likely",
