@@ -13,6 +13,10 @@ from prefloop.shared.embedded import LocalStack, ServiceSpec
 from prefloop.shared.embedded.broker import free_port
 
 ADMIN = {"X-Admin-Token": "e2e-admin"}
+# The end-to-end tests check how the loop behaves (rounds, gate, canary,
+# rollback), not how well a recipe learns, which the learning benchmark
+# measures; they pin the recipe so tuning its defaults cannot turn them.
+E2E_RECIPE = {"PREFLOOP_TRAINER_DPO__REFERENCE": "active", "PREFLOOP_TRAINER_DPO__SFT_WEIGHT": "0"}
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from prefloop.shared.embedded import LocalStack
 from prefloop.simulator.benchmark import run_benchmark, summary
 from prefloop.simulator.evaluate import served_title
 from prefloop.simulator.ideas import split_ideas
-from tests.e2e.support import ADMIN, clients, pairs_waiting, running_stack
+from tests.e2e.support import ADMIN, E2E_RECIPE, clients, pairs_waiting, running_stack
 from tests.integration.conftest import eventually
 
 pytestmark = pytest.mark.e2e
@@ -31,6 +31,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     env = {
         "PREFLOOP_TRAINER_DPO__EPOCHS": "1",
         "PREFLOOP_TRAINER_DPO__BATCH_SIZE": "8",
+        **E2E_RECIPE,
         # three ideas leave one held-out idea: too few pairs for a meaningful
         # gate, which test_operations covers; here the loop must turn
         "PREFLOOP_TRAINER_GATE": "false",

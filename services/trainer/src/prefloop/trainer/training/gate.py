@@ -7,7 +7,8 @@ noisy implicit feedback, where one pair moves accuracy by 0.02 to 0.05, so
 600-event run, most by one or two pairs or on equal accuracy) and throws their
 training away. With a tolerance, a candidate that is not clearly worse is
 activated. Alone it is not safe: in a 600-event run with tolerance 0.05,
-9 of 11 rounds passed and the stacked updates drifted the model into titles
+9 of 11 rounds passed and the stacked updates (each tied to the version
+before it, without a likelihood term) drifted the model into titles
 that are mostly unusable (the benchmark could judge 17 of 71 ideas), because
 held-out preference accuracy does not see whether generations stay usable.
 The health check does: a candidate whose sampled titles survive cleaning
