@@ -38,7 +38,7 @@ class TrainerSettings(PrefloopSettings):
         description="activate a candidate only if it does as well as the active version on held-out pairs",
     )
     gate_tolerance: float = Field(
-        default=0.05,
+        default=0.0,
         ge=0.0,
         le=1.0,
         description="held-out accuracy a candidate may lose on the active version and still pass (noise)",

@@ -1,10 +1,9 @@
 """One DPO run with TRL + PEFT LoRA on the base model.
 
 Warm start (default): continue from the active adapter, so the loop keeps
-learning across rounds. The reference policy is the base model (default) or
-the active version (`reference="active"`: TRL keeps a frozen copy of the
-adapter). Cold start: a fresh LoRA, with the base model (adapter disabled) as
-reference.
+learning across rounds. The reference policy is the active version (default:
+TRL keeps a frozen copy of the adapter) or the base model (`reference="base"`).
+Cold start: a fresh LoRA, with the base model (adapter disabled) as reference.
 """
 
 from __future__ import annotations
