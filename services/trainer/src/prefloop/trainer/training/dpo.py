@@ -107,8 +107,7 @@ def run_dpo(
     )
     peft_config = None
     ref_model = None
-    warm = parent_adapter is not None and hp.warm_start
-    if warm:
+    if parent_adapter is not None and hp.warm_start:
         model = PeftModel.from_pretrained(model, str(parent_adapter), is_trainable=True)
         if hp.reference == "base":
             # Passing a reference stops TRL from copying the adapter as one.
@@ -205,7 +204,10 @@ def _compare(
     candidate = preference_score(model, tokenizer, pairs, lambda: _adapter(model, "default"))
     if parent_adapter is None:
         active = preference_score(model, tokenizer, pairs, model.disable_adapter)
-    else:
-        model.load_adapter(str(parent_adapter), adapter_name="active")
-        active = preference_score(model, tokenizer, pairs, lambda: _adapter(model, "active"))
+        return candidate, active
+    # Tied to the active version, TRL already holds the parent's weights as the
+    # frozen "ref" adapter; otherwise the parent is loaded once for the comparison.
+    if "ref" not in model.peft_config:
+        model.load_adapter(str(parent_adapter), adapter_name="ref")
+    active = preference_score(model, tokenizer, pairs, lambda: _adapter(model, "ref"))
     return candidate, active
