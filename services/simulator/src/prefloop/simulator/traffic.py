@@ -20,6 +20,23 @@ from prefloop.simulator.users import SimulatedUser
 log = logging.getLogger(__name__)
 
 
+def simulated_users(
+    settings: SimulatorSettings, rng: random.Random, taste: Taste | None = None
+) -> list[SimulatedUser]:
+    """The configured users, each with its own random stream drawn from `rng`."""
+    return [
+        SimulatedUser(
+            f"sim-{i}",
+            taste or Taste(),
+            random.Random(rng.random()),
+            temperature=settings.temperature,
+            edit_probability=settings.edit_probability,
+            reject_below=settings.reject_below,
+        )
+        for i in range(settings.users)
+    ]
+
+
 class Traffic:
     def __init__(
         self, settings: SimulatorSettings, client: PrefloopClient, taste: Taste | None = None
@@ -28,17 +45,7 @@ class Traffic:
         self._client = client
         rng = random.Random(settings.seed)
         self._ideas, _ = split_ideas()
-        self._users = [
-            SimulatedUser(
-                f"sim-{i}",
-                taste or Taste(),
-                random.Random(rng.random()),
-                temperature=settings.temperature,
-                edit_probability=settings.edit_probability,
-                reject_below=settings.reject_below,
-            )
-            for i in range(settings.users)
-        ]
+        self._users = simulated_users(settings, rng, taste)
         self._rng = rng
         self._lock = threading.Lock()
         self.counts: Counter[str] = Counter()

@@ -107,23 +107,7 @@ class SuggestionService:
         return control, titles
 
     async def distinct_titles(self, idea: str, n: int, version: str) -> list[str]:
-        """Oversample and retry until n distinct clean titles, or attempts run out."""
-        prompt = self._engine.render_prompt(idea)
-        titles: dict[str, str] = {}
-        for attempt in range(self._attempts):
-            missing = n - len(titles)
-            if missing <= 0:
-                break
-            # Each retry asks for more: a prompt that yields few clean titles keeps doing so.
-            rows = (missing + self._oversample) * (attempt + 1)
-            for completion in await self._engine.generate(prompt, rows, version):
-                result = clean_title(completion.text, completion.finished)
-                if result.title is None:
-                    RAW_GENERATIONS.labels(outcome="dropped").inc()
-                    continue
-                RAW_GENERATIONS.labels(outcome="cleaned" if result.changed else "clean").inc()
-                titles.setdefault(result.title.casefold(), result.title)
-        return list(titles.values())[:n]
+        return await distinct_titles(self._engine, idea, n, version, self._oversample, self._attempts)
 
     async def _record(self, served: SuggestionsServed) -> None:
         # A set the feedback service never hears of could never be learned
@@ -135,3 +119,25 @@ class SuggestionService:
         except Exception as exc:
             log.warning("could not publish served set %s: %s", served.suggestion_set_id, exc)
             raise ServiceUnavailable("event broker unavailable; the set was not served") from exc
+
+
+async def distinct_titles(
+    engine: Engine, idea: str, n: int, version: str, oversample: int = 2, attempts: int = 3
+) -> list[str]:
+    """Oversample and retry until n distinct clean titles, or attempts run out."""
+    prompt = engine.render_prompt(idea)
+    titles: dict[str, str] = {}
+    for attempt in range(attempts):
+        missing = n - len(titles)
+        if missing <= 0:
+            break
+        # Each retry asks for more: a prompt that yields few clean titles keeps doing so.
+        rows = (missing + oversample) * (attempt + 1)
+        for completion in await engine.generate(prompt, rows, version):
+            result = clean_title(completion.text, completion.finished)
+            if result.title is None:
+                RAW_GENERATIONS.labels(outcome="dropped").inc()
+                continue
+            RAW_GENERATIONS.labels(outcome="cleaned" if result.changed else "clean").inc()
+            titles.setdefault(result.title.casefold(), result.title)
+    return list(titles.values())[:n]

@@ -16,8 +16,19 @@ clearly less often than base's is refused, whatever its accuracy."""
 
 from __future__ import annotations
 
+from prefloop.trainer.training.dpo import DPOResult
 from prefloop.trainer.training.evaluate import PreferenceScore
 from prefloop.trainer.training.health import GenerationHealth
+
+
+def candidate_refusal(
+    result: DPOResult, min_accuracy_gain: float, tolerance: float, health_tolerance: float
+) -> str | None:
+    """Why a round's candidate must not be activated (held-out accuracy first,
+    then generation health), or None when it may be."""
+    return gate_refusal(
+        result.candidate_score, result.active_score, min_accuracy_gain, tolerance
+    ) or health_refusal(result.candidate_health, result.base_health, health_tolerance)
 
 
 def gate_refusal(

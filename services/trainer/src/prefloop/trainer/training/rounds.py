@@ -35,7 +35,7 @@ from prefloop.trainer.metrics import (
 from prefloop.trainer.registry import repository as registry
 from prefloop.trainer.training.config import DPOHyperparameters
 from prefloop.trainer.training.dpo import DPOResult, TrainingPair, run_dpo
-from prefloop.trainer.training.gate import gate_refusal, health_refusal
+from prefloop.trainer.training.gate import candidate_refusal
 from prefloop.trainer.training.split import split_by_idea
 
 log = logging.getLogger(__name__)
@@ -215,13 +215,12 @@ class RoundRunner:
         )
         metrics = _round_metrics(result)
         refusal = (
-            gate_refusal(
-                result.candidate_score,
-                result.active_score,
+            candidate_refusal(
+                result,
                 self._policy.gate_min_accuracy_gain,
                 self._policy.gate_tolerance,
+                self._policy.gate_health_tolerance,
             )
-            or health_refusal(result.candidate_health, result.base_health, self._policy.gate_health_tolerance)
             if self._policy.gate
             else None
         )
