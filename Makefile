@@ -8,7 +8,7 @@ PACKAGES := -e shared[model,embedded] -e services/inference -e services/feedback
 PYTHON ?= python3.11
 
 .DEFAULT_GOAL := help
-.PHONY: help setup tools up demo eval test test-unit lint fmt proto bench clean
+.PHONY: help setup tools up demo eval loop-sim test test-unit lint fmt proto bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ demo: setup ## run the whole loop with simulated users and a live status (MINUTE
 
 eval: setup ## learning benchmark of the active version against base (needs make up or make demo running)
 	@$(PY) -m prefloop.simulator.evaluate $(if $(VERSION),--version $(VERSION),)
+
+loop-sim: setup ## the learning loop in one process, one seed (SEED=0, EVENTS=600; a GPU makes it minutes)
+	@$(PY) deploy/local/loop_sim.py --seed $${SEED:-0} --events $${EVENTS:-600} --out .prefloop/loop-sim/seed-$${SEED:-0}.json
 
 lint: setup ## ruff and mypy (strict)
 	@$(VENV)/bin/ruff check .

@@ -1,0 +1,37 @@
+"""The in-process learning loop on the real default model: users' choices
+become pairs, a round trains and activates an adapter, the benchmark judges it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_one_round_trains_activates_and_is_benchmarked(tmp_path: Path) -> None:
+    out = tmp_path / "seed-3.json"
+    env = {
+        **os.environ,
+        "PREFLOOP_SIMULATOR_N": "2",
+        "PREFLOOP_TRAINER_GATE": "false",  # activation is what the benchmark needs here
+        "PREFLOOP_TRAINER_DPO__BATCH_SIZE": "4",
+    }
+    args = ["--events", "6", "--events-per-round", "6", "--samples", "2", "--ideas", "3", "--seed", "3"]
+    subprocess.run(
+        [sys.executable, "deploy/local/loop_sim.py", *args, "--out", str(out)],
+        env=env,
+        check=True,
+        timeout=600,
+    )
+    report = json.loads(out.read_text())
+    assert report["events"] == 6
+    assert report["rounds"] == 1
+    assert report["activated"] == 1
+    (round_,) = report["round_log"]
+    # n=2: an accept gives one pair, an edit two, a rejection none
+    assert 1 <= round_["train_pairs"] + round_["held_out_pairs"] <= 12
+    assert round_["refusal"] is None
+    assert 0 < report["duels"] <= 6
+    assert 0 <= report["win_rate"] <= 1
