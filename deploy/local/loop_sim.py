@@ -93,6 +93,10 @@ class LoopSimulation:
         self.active = BASE_VERSION
         self._adapters: dict[str, Path] = {}
 
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
     async def titles(self, ideas: list[str], n: int, version: str) -> list[list[str]]:
         """What the inference service would serve for each idea, concurrently (the engine batches)."""
         return await asyncio.gather(*(distinct_titles(self._engine, idea, n, version) for idea in ideas))
@@ -186,6 +190,8 @@ async def simulate(
                     f"{loop.active} wrote fewer than 2 usable titles for every idea of a round"
                 )
             recorded += got
+            if not loop.waiting:
+                continue  # every user rejected every title: nothing to train on yet
             outcome = await loop.train_round(len(rounds) + 1)
             rounds.append(
                 {**asdict(outcome), "events": recorded, "seconds": round(time.monotonic() - started)}
