@@ -47,6 +47,7 @@ from prefloop.trainer.pairs.builder import Pair, build_pairs
 from prefloop.trainer.settings import TrainerSettings
 from prefloop.trainer.training.dpo import TrainingPair, run_dpo
 from prefloop.trainer.training.gate import candidate_refusal
+from prefloop.trainer.training.health import health_ideas
 from prefloop.trainer.training.split import split_by_idea
 
 
@@ -133,7 +134,7 @@ class LoopSimulation:
                 policy.dpo,
                 work_dir,
                 parent_adapter=self._adapters.get(self.active),
-                health_ideas=list(dict.fromkeys(p.idea for p in held_out))[: policy.gate_health_ideas],
+                health_ideas=health_ideas(held_out, policy.gate_health_ideas) if policy.gate else [],
             )
         )
         self._used.extend(new)
@@ -159,10 +160,9 @@ class LoopSimulation:
         """The learning benchmark with `samples` duels per held-out idea (the first `limit` ideas)."""
         held_out = self.held_out_ideas[:limit] if limit else self.held_out_ideas
         ideas = [idea for idea in held_out for _ in range(samples)]
-        served: dict[str, list[list[str]]] = {}
-        for version in (BASE_VERSION, self.active):
-            served[version] = await self.titles(ideas, 1, version)
-        queues = {version: iter(titles) for version, titles in served.items()}
+        queues = {
+            version: iter(await self.titles(ideas, 1, version)) for version in (BASE_VERSION, self.active)
+        }
 
         def title(_idea: str, version: str) -> str | None:
             titles = next(queues[version])

@@ -28,6 +28,11 @@ class GenerationHealth:
         return self.usable / self.sampled if self.sampled else 0.0
 
 
+def health_ideas(held_out: Sequence[Any], limit: int) -> list[str]:
+    """The first `limit` distinct ideas of the held-out pairs: where health is sampled."""
+    return list(dict.fromkeys(p.idea for p in held_out))[:limit]
+
+
 def generation_health(
     model: Any,
     tokenizer: Any,

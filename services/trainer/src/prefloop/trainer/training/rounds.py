@@ -36,6 +36,7 @@ from prefloop.trainer.registry import repository as registry
 from prefloop.trainer.training.config import DPOHyperparameters
 from prefloop.trainer.training.dpo import DPOResult, TrainingPair, run_dpo
 from prefloop.trainer.training.gate import candidate_refusal
+from prefloop.trainer.training.health import health_ideas
 from prefloop.trainer.training.split import split_by_idea
 
 log = logging.getLogger(__name__)
@@ -209,9 +210,7 @@ class RoundRunner:
             self._hp,
             work_dir,
             parent_adapter=self._store.path_of(parent) if parent else None,
-            health_ideas=list(dict.fromkeys(p.idea for p in held_out))[: self._policy.gate_health_ideas]
-            if self._policy.gate
-            else [],
+            health_ideas=health_ideas(held_out, self._policy.gate_health_ideas) if self._policy.gate else [],
         )
         metrics = _round_metrics(result)
         refusal = (
