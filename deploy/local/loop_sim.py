@@ -48,6 +48,7 @@ from prefloop.trainer.settings import TrainerSettings
 from prefloop.trainer.training.dpo import TrainingPair, run_dpo
 from prefloop.trainer.training.gate import candidate_refusal
 from prefloop.trainer.training.health import health_ideas
+from prefloop.trainer.training.rounds import RoundPolicy, build_reward_plan
 from prefloop.trainer.training.split import split_by_idea
 
 
@@ -123,6 +124,9 @@ class LoopSimulation:
         self._waiting = self._waiting[: -policy.max_round_pairs]
         replay = self._rng.sample(self._used, min(policy.replay_pairs, len(self._used)))
         train, held_out = split_by_idea(new + replay, policy.eval_fraction)
+        plan = build_reward_plan(
+            [*self._used, *self._waiting, *new], train, RoundPolicy.from_settings(policy), seed=number
+        )
         work_dir = self._work_dir / f"round-{number}"
         work_dir.mkdir()
         result = await self._engine.run_on_model_thread(
@@ -135,6 +139,7 @@ class LoopSimulation:
                 work_dir,
                 parent_adapter=self._adapters.get(self.active),
                 health_ideas=health_ideas(held_out, policy.gate_health_ideas) if policy.gate else [],
+                reward_plan=plan,
             )
         )
         self._used.extend(new)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from prefloop.shared.titles import DEFAULT_SAMPLING, TitleSampling
-from prefloop.trainer.training.health import generation_health
+from prefloop.trainer.training.health import generation_health, sample_titles
 
 IDEAS = [
     "how I fixed my sourdough starter after it died in winter",
@@ -30,7 +30,9 @@ def test_the_base_model_writes_usable_titles_and_cut_off_ones_are_not_counted(
     model_and_tokenizer: tuple[object, object],
 ) -> None:
     model, tokenizer = model_and_tokenizer
-    healthy = generation_health(model, tokenizer, IDEAS, contextlib.nullcontext, samples_per_idea=4)
+    samples = sample_titles(model, tokenizer, IDEAS, contextlib.nullcontext, samples_per_idea=4)
+    assert [len(per_idea) for per_idea in samples] == [4, 4]
+    healthy = generation_health(samples)
     assert healthy.sampled == 8
     assert healthy.usable > 0
     # Titles cut off at 3 tokens never end: the service would drop every one.
@@ -38,13 +40,13 @@ def test_the_base_model_writes_usable_titles_and_cut_off_ones_are_not_counted(
         max_new_tokens=3, temperature=DEFAULT_SAMPLING.temperature, top_p=DEFAULT_SAMPLING.top_p
     )
     cut_off = generation_health(
-        model, tokenizer, IDEAS, contextlib.nullcontext, samples_per_idea=4, sampling=cut
+        sample_titles(model, tokenizer, IDEAS, contextlib.nullcontext, samples_per_idea=4, sampling=cut)
     )
     assert (cut_off.usable, cut_off.sampled) == (0, 8)
 
 
 def test_the_same_seed_gives_the_same_draws(model_and_tokenizer: tuple[object, object]) -> None:
     model, tokenizer = model_and_tokenizer
-    first = generation_health(model, tokenizer, IDEAS, contextlib.nullcontext, seed=3)
-    again = generation_health(model, tokenizer, IDEAS, contextlib.nullcontext, seed=3)
+    first = sample_titles(model, tokenizer, IDEAS, contextlib.nullcontext, seed=3)
+    again = sample_titles(model, tokenizer, IDEAS, contextlib.nullcontext, seed=3)
     assert first == again

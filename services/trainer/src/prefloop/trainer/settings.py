@@ -67,6 +67,25 @@ class TrainerSettings(PrefloopSettings):
         le=1.0,
         description="share of requests comparing a gated candidate with the active version (0: activate)",
     )
+    reward_gate_ideas: int = Field(
+        default=48,
+        ge=0,
+        le=512,
+        description="held-out ideas where the candidate's titles duel its parent's, judged by the learned "
+        "reward model; the duels replace held-out accuracy in the gate (0: accuracy gate)",
+    )
+    reward_gate_duels: int = Field(default=96, ge=1, le=4096, description="duels the reward gate aims for")
+    reward_pair_ideas: int = Field(
+        default=48,
+        ge=0,
+        le=512,
+        description="training ideas per round whose sampled titles the reward model ranks into extra pairs "
+        "(0: off)",
+    )
+    reward_pair_samples: int = Field(default=4, ge=2, le=32, description="titles sampled per such idea")
+    reward_min_margin: float = Field(
+        default=1.0, ge=0, description="reward difference below which two sampled titles make no pair"
+    )
     canary_min_decisions: int = Field(default=30, ge=1, description="decisions before a canary is judged")
     canary_promote_above: float = Field(
         default=0.5, ge=0, lt=1, description="promote when the win rate interval's lower end clears this"

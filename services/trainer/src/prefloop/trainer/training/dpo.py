@@ -8,11 +8,12 @@ Cold start: a fresh LoRA, with the base model (adapter disabled) as reference.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from prefloop.shared.prompts import render_prompt
 from prefloop.trainer.metrics import STEP_SECONDS
 from prefloop.trainer.training.config import DPOHyperparameters
 from prefloop.trainer.training.evaluate import PreferenceScore, preference_score
-from prefloop.trainer.training.health import GenerationHealth, generation_health
+from prefloop.trainer.training.health import GenerationHealth, generation_health, sample_titles
+from prefloop.trainer.training.judging import Duels, duel_samples, ranked_pairs, reward_duels
+from prefloop.trainer.training.reward import TitleReward
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,21 @@ class DPOResult:
     active_score: PreferenceScore | None = None  # the version it was trained from, same pairs
     candidate_health: GenerationHealth | None = None  # titles sampled on held-out ideas
     base_health: GenerationHealth | None = None  # the base model, same ideas and random draws
+    duels: Duels | None = None  # candidate against parent titles on held-out ideas, judged by the reward
+    sampled_pairs: int = 0  # on-policy pairs the reward model ranked, trained on beside the users' pairs
+
+
+@dataclass(frozen=True)
+class RewardPlan:
+    """What the learned reward model does in a run (judging.py)."""
+
+    reward: TitleReward
+    pair_ideas: Sequence[str]  # training ideas: the starting policy's samples become ranked pairs
+    gate_ideas: Sequence[str]  # held-out ideas: the candidate's titles against its parent's
+    pair_samples: int = 4
+    min_margin: float = 1.0
+    gate_duels: int = 96
+    held_out_accuracy: float = 0.0  # the reward model's, on held-out pairs users gave
 
 
 def _dataset(tokenizer: Any, pairs: Sequence[TrainingPair]) -> Any:
@@ -93,6 +111,7 @@ def run_dpo(
     work_dir: Path,
     parent_adapter: Path | None = None,
     health_ideas: Sequence[str] = (),
+    reward_plan: RewardPlan | None = None,
 ) -> DPOResult:
     import torch
     from peft import LoraConfig, PeftModel
@@ -123,6 +142,8 @@ def run_dpo(
             target_modules=targets,
             task_type="CAUSAL_LM",
         )
+    # Before any training step: samples of the policy the round starts from.
+    sampled = _ranked_samples(model, tokenizer, reward_plan, hp.seed) if reward_plan else []
     args = DPOConfig(
         output_dir=str(work_dir / "checkpoints"),
         beta=hp.beta,
@@ -147,7 +168,7 @@ def run_dpo(
         model=model,
         ref_model=ref_model,
         args=args,
-        train_dataset=_dataset(tokenizer, train),
+        train_dataset=_dataset(tokenizer, [*train, *sampled]),
         eval_dataset=_dataset(tokenizer, held_out) if held_out else None,
         processing_class=tokenizer,
         peft_config=peft_config,
@@ -165,9 +186,12 @@ def run_dpo(
     if health_ideas:
         trainer.model.eval()
         candidate_health = generation_health(
-            trainer.model, tokenizer, health_ideas, lambda: _adapter(trainer.model, "default")
+            sample_titles(trainer.model, tokenizer, health_ideas, lambda: _adapter(trainer.model, "default"))
         )
-        base_health = generation_health(trainer.model, tokenizer, health_ideas, trainer.model.disable_adapter)
+        base_health = generation_health(
+            sample_titles(trainer.model, tokenizer, health_ideas, trainer.model.disable_adapter)
+        )
+    duels = _duels(trainer.model, tokenizer, reward_plan, parent_adapter) if reward_plan else None
     out = Path(tempfile.mkdtemp(prefix="adapter-", dir=work_dir))
     # Only the trained adapter: TRL's frozen "ref" copy stays out of the store.
     trainer.model.save_pretrained(str(out), selected_adapters=["default"])
@@ -181,7 +205,42 @@ def run_dpo(
         active_score=active_score,
         candidate_health=candidate_health,
         base_health=base_health,
+        duels=duels,
+        sampled_pairs=len(sampled),
     )
+
+
+def _ranked_samples(model: Any, tokenizer: Any, plan: RewardPlan, seed: int) -> list[TrainingPair]:
+    """The model's own titles on the plan's training ideas, ranked by the reward into pairs."""
+    if not plan.pair_ideas:
+        return []
+    model.eval()
+    samples = sample_titles(
+        model,
+        tokenizer,
+        plan.pair_ideas,
+        contextlib.nullcontext,
+        samples_per_idea=plan.pair_samples,
+        seed=seed,
+    )
+    ranked = ranked_pairs(plan.reward, plan.pair_ideas, samples, plan.min_margin)
+    log.info("%d on-policy pairs ranked by the reward model", len(ranked))
+    return [TrainingPair(p.idea, p.chosen, p.rejected) for p in ranked]
+
+
+def _duels(model: Any, tokenizer: Any, plan: RewardPlan, parent_adapter: Path | None) -> Duels | None:
+    """The candidate's titles against its parent's on the plan's held-out ideas."""
+    if not plan.gate_ideas:
+        return None
+    model.eval()
+    n = duel_samples(len(plan.gate_ideas), plan.gate_duels)
+    ours = sample_titles(model, tokenizer, plan.gate_ideas, lambda: _adapter(model, "default"), n)
+    theirs = sample_titles(model, tokenizer, plan.gate_ideas, _parent_policy(model, parent_adapter), n)
+    duels = reward_duels(plan.reward, plan.gate_ideas, ours, theirs)
+    log.info(
+        "candidate against parent on %d held-out ideas, by the reward model: %s", len(plan.gate_ideas), duels
+    )
+    return duels
 
 
 @contextmanager
@@ -202,12 +261,16 @@ def _compare(
     model.eval()
     pairs = [PromptedPair(render_prompt(tokenizer, p.idea), p.chosen, p.rejected) for p in held_out]
     candidate = preference_score(model, tokenizer, pairs, lambda: _adapter(model, "default"))
+    active = preference_score(model, tokenizer, pairs, _parent_policy(model, parent_adapter))
+    return candidate, active
+
+
+def _parent_policy(model: Any, parent_adapter: Path | None) -> Callable[[], AbstractContextManager[Any]]:
+    """Switches the model to the version the candidate was trained from."""
     if parent_adapter is None:
-        active = preference_score(model, tokenizer, pairs, model.disable_adapter)
-        return candidate, active
+        return model.disable_adapter  # type: ignore[no-any-return]
     # Tied to the active version, TRL already holds the parent's weights as the
-    # frozen "ref" adapter; otherwise the parent is loaded once for the comparison.
+    # frozen "ref" adapter; otherwise the parent is loaded once.
     if "ref" not in model.peft_config:
         model.load_adapter(str(parent_adapter), adapter_name="ref")
-    active = preference_score(model, tokenizer, pairs, lambda: _adapter(model, "ref"))
-    return candidate, active
+    return lambda: _adapter(model, "ref")

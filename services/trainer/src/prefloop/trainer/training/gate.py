@@ -12,23 +12,47 @@ before it, without a likelihood term) drifted the model into titles
 that are mostly unusable (the benchmark could judge 17 of 71 ideas), because
 held-out preference accuracy does not see whether generations stay usable.
 The health check does: a candidate whose sampled titles survive cleaning
-clearly less often than base's is refused, whatever its accuracy."""
+clearly less often than base's is refused, whatever its accuracy.
+
+Held-out accuracy still did not track the titles a version writes: within one
+600-event loop the active version went from 70% to 44% against base while
+every activation passed it (docs/learning.md). When the round brings duels
+judged by the learned reward model (judging.py), they decide instead: the
+candidate's titles on held-out ideas must win at least half of the decided
+duels against its parent's."""
 
 from __future__ import annotations
 
 from prefloop.trainer.training.dpo import DPOResult
 from prefloop.trainer.training.evaluate import PreferenceScore
 from prefloop.trainer.training.health import GenerationHealth
+from prefloop.trainer.training.judging import Duels
 
 
 def candidate_refusal(
     result: DPOResult, min_accuracy_gain: float, tolerance: float, health_tolerance: float
 ) -> str | None:
     """Why a round's candidate must not be activated (held-out accuracy first,
-    then generation health), or None when it may be."""
-    return gate_refusal(
-        result.candidate_score, result.active_score, min_accuracy_gain, tolerance
-    ) or health_refusal(result.candidate_health, result.base_health, health_tolerance)
+    then generation health), or None when it may be. Duels judged by the
+    reward model, when the round has them, replace held-out accuracy."""
+    first = (
+        duel_refusal(result.duels)
+        if result.duels is not None
+        else gate_refusal(result.candidate_score, result.active_score, min_accuracy_gain, tolerance)
+    )
+    return first or health_refusal(result.candidate_health, result.base_health, health_tolerance)
+
+
+def duel_refusal(duels: Duels) -> str | None:
+    """Why the candidate's titles do not beat its parent's, or None when they do."""
+    if duels.wins + duels.losses == 0:
+        return "rejected: the reward model could not tell its titles from the active version's"
+    if duels.wins >= duels.losses:
+        return None
+    return (
+        f"rejected: its titles on held-out ideas won {duels.wins} and lost {duels.losses} duels "
+        f"({duels.win_rate:.0%}) against the active version's, judged by the reward model"
+    )
 
 
 def gate_refusal(

@@ -5,6 +5,7 @@ ranks them well but no longer writes them. Stacked DPO rounds can drift into
 keyword strings or titles that never end, which the inference service drops
 (and answers 503 when none are left). This samples titles for a few held-out
 ideas exactly as the service would and counts how many survive cleaning.
+The same samples serve the reward gate (judging.py).
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ def health_ideas(held_out: Sequence[Any], limit: int) -> list[str]:
     return list(dict.fromkeys(p.idea for p in held_out))[:limit]
 
 
-def generation_health(
+def generation_health(samples: Sequence[Sequence[str | None]]) -> GenerationHealth:
+    """How many of the titles `sample_titles` drew survived cleaning."""
+    flat = [title for per_idea in samples for title in per_idea]
+    return GenerationHealth(usable=sum(title is not None for title in flat), sampled=len(flat))
+
+
+def sample_titles(
     model: Any,
     tokenizer: Any,
     ideas: Sequence[str],
@@ -41,14 +48,15 @@ def generation_health(
     samples_per_idea: int = 3,
     seed: int = 0,
     sampling: TitleSampling = DEFAULT_SAMPLING,
-) -> GenerationHealth:
+) -> list[list[str | None]]:
     """Sample `samples_per_idea` titles per idea under the policy `policy()`
-    switches to. The same seed for every policy compared gives them the same
-    random draws, which narrows the noise of the comparison."""
+    switches to, cleaned as the inference service cleans them (None: unusable).
+    The same seed for every policy compared gives them the same random draws,
+    which narrows the noise of the comparison."""
     import torch
 
     if not ideas:
-        raise ValueError("generation health needs at least one idea")
+        raise ValueError("sampling titles needs at least one idea")
     prompts = [render_prompt(tokenizer, idea) for idea in ideas for _ in range(samples_per_idea)]
     padding_side = tokenizer.padding_side
     tokenizer.padding_side = "left"  # generation continues each row from its end
@@ -68,8 +76,8 @@ def generation_health(
             if tokenizer.pad_token_id is not None
             else tokenizer.eos_token_id,
         )
-    usable = 0
+    titles: list[str | None] = []
     for row in out[:, batch["input_ids"].shape[1] :]:
         finished = bool((row == tokenizer.eos_token_id).any())
-        usable += clean_title(tokenizer.decode(row, skip_special_tokens=True), finished).title is not None
-    return GenerationHealth(usable=usable, sampled=len(prompts))
+        titles.append(clean_title(tokenizer.decode(row, skip_special_tokens=True), finished).title)
+    return [titles[i : i + samples_per_idea] for i in range(0, len(titles), samples_per_idea)]

@@ -11,14 +11,15 @@ failed at the next start.
 from __future__ import annotations
 
 import logging
+import random
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
@@ -33,10 +34,12 @@ from prefloop.trainer.metrics import (
     ROUNDS,
 )
 from prefloop.trainer.registry import repository as registry
+from prefloop.trainer.settings import TrainerSettings
 from prefloop.trainer.training.config import DPOHyperparameters
-from prefloop.trainer.training.dpo import DPOResult, TrainingPair, run_dpo
+from prefloop.trainer.training.dpo import DPOResult, RewardPlan, TrainingPair, run_dpo
 from prefloop.trainer.training.gate import candidate_refusal
 from prefloop.trainer.training.health import health_ideas
+from prefloop.trainer.training.reward import TitleReward
 from prefloop.trainer.training.split import split_by_idea
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,35 @@ class RoundPolicy:
     gate_health_ideas: int = 0  # held-out ideas whose sampled titles check generation health (0: off)
     gate_health_tolerance: float = 0.15  # share of usable titles a candidate may lose on base
     max_interval_s: float = 0.0  # > 0: waiting pairs start a round after this long, however few
+    # The learned reward model (reward.py, judging.py); 0 ideas turns a use off.
+    reward_gate_ideas: int = 0  # held-out ideas where candidate and parent titles duel (replaces accuracy)
+    reward_gate_duels: int = 96
+    reward_pair_ideas: int = 0  # training ideas whose on-policy samples become ranked pairs
+    reward_pair_samples: int = 4
+    reward_min_margin: float = 1.0
+    reward_history_pairs: int = 5000  # newest pairs the reward model is fitted on
+
+    @classmethod
+    def from_settings(cls, settings: TrainerSettings) -> RoundPolicy:
+        return cls(
+            min_new_pairs=settings.min_new_pairs,
+            cooldown_s=settings.cooldown_s,
+            eval_fraction=settings.eval_fraction,
+            max_round_pairs=settings.max_round_pairs,
+            gate=settings.gate,
+            replay_pairs=settings.replay_pairs,
+            canary_fraction=settings.canary_fraction,
+            gate_min_accuracy_gain=settings.gate_min_accuracy_gain,
+            gate_tolerance=settings.gate_tolerance,
+            gate_health_ideas=settings.gate_health_ideas,
+            gate_health_tolerance=settings.gate_health_tolerance,
+            max_interval_s=settings.max_interval_s,
+            reward_gate_ideas=settings.reward_gate_ideas,
+            reward_gate_duels=settings.reward_gate_duels,
+            reward_pair_ideas=settings.reward_pair_ideas,
+            reward_pair_samples=settings.reward_pair_samples,
+            reward_min_margin=settings.reward_min_margin,
+        )
 
 
 @dataclass(frozen=True)
@@ -188,6 +220,15 @@ class RoundRunner:
         new = [_PairRow(**r) for r in reversed(rows)]
         return int(run["id"]), new, [_PairRow(**r) for r in replay], parent
 
+    def _history(self) -> list[_PairRow]:
+        """The newest pairs, used or not: what the reward model is fitted on."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT id, idea, idea_hash, chosen, rejected FROM pairs ORDER BY id DESC LIMIT %s",
+                (self._policy.reward_history_pairs,),
+            ).fetchall()
+        return [_PairRow(**r) for r in rows]
+
     def _train_and_record(
         self, run_id: int, pairs: list[_PairRow], replay: list[_PairRow], parent: str | None, work_dir: Path
     ) -> tuple[str, str | None]:
@@ -203,6 +244,7 @@ class RoundRunner:
             len(held_out),
             parent or "base",
         )
+        plan = build_reward_plan(self._history(), train, self._policy, seed=run_id)
         result = self._trainer(
             self._base_model_path(),
             [TrainingPair(p.idea, p.chosen, p.rejected) for p in train],
@@ -211,8 +253,11 @@ class RoundRunner:
             work_dir,
             parent_adapter=self._store.path_of(parent) if parent else None,
             health_ideas=health_ideas(held_out, self._policy.gate_health_ideas) if self._policy.gate else [],
+            reward_plan=plan,
         )
         metrics = _round_metrics(result)
+        if plan:
+            metrics["reward"] = {"pairs": plan.reward.pairs, "held_out_accuracy": plan.held_out_accuracy}
         refusal = (
             candidate_refusal(
                 result,
@@ -266,6 +311,50 @@ class RoundRunner:
         return version, refusal
 
 
+class _HistoryPair(Protocol):
+    @property
+    def idea(self) -> str: ...
+    @property
+    def idea_hash(self) -> str: ...
+    @property
+    def chosen(self) -> str: ...
+    @property
+    def rejected(self) -> str: ...
+
+
+def build_reward_plan(
+    history: Sequence[_HistoryPair], train: Sequence[_HistoryPair], policy: RoundPolicy, seed: int
+) -> RewardPlan | None:
+    """Fit the reward model on every training-side pair so far and choose where
+    it works this round: held-out ideas to duel on (from all history, so early
+    rounds are not judged on two ideas) and this round's training ideas to sample."""
+    gate_ideas = policy.reward_gate_ideas if policy.gate else 0
+    if not (gate_ideas or policy.reward_pair_ideas):
+        return None
+    fit_on, held = split_by_idea(list(history), policy.eval_fraction)
+    if not fit_on:
+        return None
+    reward = TitleReward.fit(fit_on)
+    held_ideas = sorted({p.idea for p in held})
+    newest_train_ideas = list(dict.fromkeys(p.idea for p in reversed(train)))
+    plan = RewardPlan(
+        reward=reward,
+        pair_ideas=newest_train_ideas[: policy.reward_pair_ideas],
+        gate_ideas=random.Random(seed).sample(held_ideas, min(gate_ideas, len(held_ideas))),
+        pair_samples=policy.reward_pair_samples,
+        min_margin=policy.reward_min_margin,
+        gate_duels=policy.reward_gate_duels,
+        held_out_accuracy=reward.accuracy(held),
+    )
+    log.info(
+        "reward model fitted on %d pairs ranks %d held-out pairs as users did %.0f%% of the time",
+        len(fit_on),
+        len(held),
+        100 * plan.held_out_accuracy,
+    )
+    return plan
+
+
 def _round_metrics(result: DPOResult) -> dict[str, Any]:
     metrics: dict[str, Any] = {
         **result.metrics,
@@ -274,6 +363,10 @@ def _round_metrics(result: DPOResult) -> dict[str, Any]:
     }
     if result.candidate_score and result.active_score:
         metrics["gate"] = {"candidate": asdict(result.candidate_score), "active": asdict(result.active_score)}
+    if result.duels:
+        metrics["duels"] = asdict(result.duels)
+    if result.sampled_pairs:
+        metrics["sampled_pairs"] = result.sampled_pairs
     if result.candidate_health and result.base_health:
         metrics["health"] = {
             "candidate": asdict(result.candidate_health),

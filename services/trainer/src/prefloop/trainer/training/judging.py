@@ -1,0 +1,85 @@
+"""What the learned reward model decides in a round.
+
+- `reward_duels`: the candidate's and its parent's sampled titles on held-out
+  ideas, judged pairwise by the reward model, as the learning benchmark
+  judges a version against base with the taste. This is what the gate asks:
+  does the candidate write better titles, not does it rank given pairs better.
+- `ranked_pairs`: the parent's own samples on training ideas, best against
+  worst by the reward model, as extra on-policy DPO pairs. Users only ever
+  judge a handful of titles per idea; the reward model can judge many more.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from prefloop.trainer.training.reward import TitleReward
+
+
+@dataclass(frozen=True)
+class Duels:
+    wins: int
+    losses: int
+    ties: int
+
+    @property
+    def win_rate(self) -> float:
+        """Wins among decided duels; 0.5 when none was decided."""
+        decided = self.wins + self.losses
+        return self.wins / decided if decided else 0.5
+
+
+@dataclass(frozen=True)
+class SampledPair:
+    idea: str
+    chosen: str
+    rejected: str
+    margin: float  # reward of chosen minus reward of rejected
+
+
+def duel_samples(ideas: int, duels: int, most: int = 6) -> int:
+    """Samples per idea for about `duels` duels over `ideas` ideas: few
+    held-out ideas (early rounds) get more samples each, up to `most`."""
+    return max(2, min(most, math.ceil(duels / max(ideas, 1))))
+
+
+def reward_duels(
+    reward: TitleReward,
+    ideas: Sequence[str],
+    candidate: Sequence[Sequence[str | None]],
+    parent: Sequence[Sequence[str | None]],
+) -> Duels:
+    """Title k of the candidate against title k of the parent, per idea.
+    An unusable title (None) loses to a usable one; two unusable ones tie."""
+    wins = losses = ties = 0
+    for idea, ours, theirs in zip(ideas, candidate, parent, strict=True):
+        for a, b in zip(ours, theirs, strict=True):
+            score_a = reward.score(idea, a) if a is not None else -math.inf
+            score_b = reward.score(idea, b) if b is not None else -math.inf
+            wins += score_a > score_b
+            losses += score_a < score_b
+            ties += score_a == score_b
+    return Duels(wins=wins, losses=losses, ties=ties)
+
+
+def ranked_pairs(
+    reward: TitleReward,
+    ideas: Sequence[str],
+    samples: Sequence[Sequence[str | None]],
+    min_margin: float,
+) -> list[SampledPair]:
+    """Per idea, the usable sample the reward model likes best against the one
+    it likes least, when they differ by at least `min_margin` (a near tie is
+    noise, not a preference)."""
+    pairs = []
+    for idea, titles in zip(ideas, samples, strict=True):
+        usable = sorted({t for t in titles if t is not None}, key=lambda t: reward.score(idea, t))
+        if len(usable) < 2:
+            continue
+        worst, best = usable[0], usable[-1]
+        margin = reward.score(idea, best) - reward.score(idea, worst)
+        if margin >= min_margin:
+            pairs.append(SampledPair(idea=idea, chosen=best, rejected=worst, margin=margin))
+    return pairs

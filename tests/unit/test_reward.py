@@ -1,0 +1,146 @@
+"""The learned reward model, the duels it judges and the pairs it ranks."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from prefloop.trainer.training.dpo import DPOResult
+from prefloop.trainer.training.gate import candidate_refusal, duel_refusal
+from prefloop.trainer.training.judging import Duels, duel_samples, ranked_pairs, reward_duels
+from prefloop.trainer.training.reward import TitleReward, copied_share, features
+from prefloop.trainer.training.rounds import RoundPolicy, build_reward_plan
+from prefloop.trainer.training.split import split_by_idea
+
+IDEAS = [f"restoring a vintage {thing} at home" for thing in ("radio", "bicycle", "camera", "typewriter")]
+
+
+@dataclass(frozen=True)
+class Pair:
+    idea: str
+    chosen: str
+    rejected: str
+    idea_hash: str = ""
+
+
+def users_who_hate_exclamations(pairs: int, seed: int = 0) -> list[Pair]:
+    """Users who always pick the calm title over the shouted one."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(pairs):
+        idea = rng.choice(IDEAS)
+        thing = idea.split()[2]
+        out.append(
+            Pair(idea, f"The {thing} that came back to life", f"The {thing} that came back to life!!!")
+        )
+    return out
+
+
+def test_a_fitted_reward_prefers_what_users_preferred_on_ideas_it_never_saw() -> None:
+    reward = TitleReward.fit(users_who_hate_exclamations(40))
+    unseen = "building a treehouse with my kids"
+    assert reward.score(unseen, "A treehouse we built together") > reward.score(
+        unseen, "A treehouse we built together!!!"
+    )
+    assert reward.accuracy(users_who_hate_exclamations(10, seed=1)) == 1.0
+    assert reward.pairs == 40
+
+
+def test_fitting_needs_pairs() -> None:
+    with pytest.raises(ValueError, match="at least one pair"):
+        TitleReward.fit([])
+
+
+def test_features_see_how_much_of_the_idea_a_title_copies() -> None:
+    idea = "restoring a vintage radio at home"
+    assert copied_share(idea, "Restoring a vintage radio at home") == 1.0
+    assert copied_share(idea, "Radio, restored") == pytest.approx(1 / 6)
+    assert features(idea, "Restoring a vintage radio at home") != features(idea, "Radio, restored")
+
+
+def shouting_reward() -> TitleReward:
+    return TitleReward.fit(users_who_hate_exclamations(40))
+
+
+def test_duels_count_title_k_against_title_k_and_unusable_titles_lose() -> None:
+    reward = shouting_reward()
+    idea = IDEAS[0]
+    duels = reward_duels(
+        reward,
+        [idea],
+        candidate=[["A calm title about radios", None, None]],
+        parent=[["A loud title about radios!!!", "A usable one", None]],
+    )
+    assert duels == Duels(wins=1, losses=1, ties=1)
+    assert duels.win_rate == 0.5
+
+
+def test_ranked_pairs_take_best_against_worst_and_skip_near_ties() -> None:
+    reward = shouting_reward()
+    samples = [
+        ["Radio night!!!", None, "Radio night", "Radio night!"],
+        ["Same title", "Same title", None, None],  # one usable distinct title: no pair
+    ]
+    pairs = ranked_pairs(reward, IDEAS[:2], samples, min_margin=0.0)
+    assert [(p.chosen, p.rejected) for p in pairs] == [("Radio night", "Radio night!!!")]
+    assert pairs[0].margin > 0
+    assert ranked_pairs(reward, IDEAS[:2], samples, min_margin=pairs[0].margin + 1) == []
+
+
+def test_few_held_out_ideas_get_more_samples_each() -> None:
+    assert duel_samples(ideas=48, duels=96) == 2
+    assert duel_samples(ideas=4, duels=96) == 6  # capped
+    assert duel_samples(ideas=30, duels=96) == 4
+
+
+def result_with(duels: Duels | None) -> DPOResult:
+    return DPOResult(adapter_dir=Path("."), metrics={}, steps=1, seconds_per_step=1.0, duels=duels)
+
+
+def test_duels_replace_held_out_accuracy_in_the_gate() -> None:
+    # No held-out accuracy at all: the accuracy gate would refuse, the duels decide.
+    assert candidate_refusal(result_with(Duels(10, 8, 2)), 0.0, 0.0, 0.15) is None
+    reason = candidate_refusal(result_with(Duels(8, 10, 2)), 0.0, 0.0, 0.15)
+    assert reason is not None
+    assert "won 8 and lost 10" in reason
+    assert "no held-out pairs" in (candidate_refusal(result_with(None), 0.0, 0.0, 0.15) or "")
+
+
+def test_undecided_duels_refuse() -> None:
+    assert "could not tell" in (duel_refusal(Duels(0, 0, 12)) or "")
+
+
+def hashed(pairs: list[Pair]) -> list[Pair]:
+    return [Pair(p.idea, p.chosen, p.rejected, idea_hash=p.idea) for p in pairs]
+
+
+def test_a_round_plan_duels_on_held_out_ideas_and_samples_its_own_training_ideas() -> None:
+    history = hashed(users_who_hate_exclamations(60))
+    train, held_out = split_by_idea(history, 0.3)
+    policy = RoundPolicy(
+        min_new_pairs=1,
+        cooldown_s=0,
+        eval_fraction=0.3,
+        max_round_pairs=100,
+        reward_gate_ideas=10,
+        reward_pair_ideas=10,
+    )
+    plan = build_reward_plan(history, train, policy, seed=1)
+    assert plan is not None
+    assert set(plan.gate_ideas) == {p.idea for p in held_out}
+    assert set(plan.pair_ideas) == {p.idea for p in train}
+    assert plan.reward.pairs == len(train)
+    assert plan.held_out_accuracy == 1.0
+
+
+def test_no_plan_when_the_reward_model_has_no_use() -> None:
+    history = hashed(users_who_hate_exclamations(20))
+    off = RoundPolicy(min_new_pairs=1, cooldown_s=0, eval_fraction=0.3, max_round_pairs=100)
+    assert build_reward_plan(history, history, off, seed=0) is None
+    gate_only_but_gate_off = RoundPolicy(
+        min_new_pairs=1, cooldown_s=0, eval_fraction=0.3, max_round_pairs=100, gate=False, reward_gate_ideas=5
+    )
+    assert build_reward_plan(history, history, gate_only_but_gate_off, seed=0) is None
