@@ -58,6 +58,7 @@ class RoundOutcome:
     train_pairs: int
     held_out_pairs: int
     refusal: str | None
+    sampled_pairs: int  # on-policy pairs the reward model ranked
 
 
 def feedback_of(idea: str, titles: list[str], decision: Decision, user_id: str) -> FeedbackRecorded:
@@ -152,7 +153,7 @@ class LoopSimulation:
         )
         if refusal is None:
             await self._activate(f"v{number:04d}", result.adapter_dir)
-        return RoundOutcome(number, len(train), len(held_out), refusal)
+        return RoundOutcome(number, len(train), len(held_out), refusal, result.sampled_pairs)
 
     async def _activate(self, version: str, path: Path) -> None:
         await self._engine.load_adapter(version, path)
