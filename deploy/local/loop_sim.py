@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from prefloop.feedback.recording.event import feedback_event
 from prefloop.inference.engines.base import BASE_VERSION
 from prefloop.inference.engines.transformers_engine import TransformersEngine
 from prefloop.inference.settings import InferenceSettings
@@ -63,21 +64,16 @@ class RoundOutcome:
 
 def feedback_of(idea: str, titles: list[str], decision: Decision, user_id: str) -> FeedbackRecorded:
     """The event the feedback service would publish for this decision."""
-    shown = [ServedSuggestion(str(i), i, text, "") for i, text in enumerate(titles)]
-    chosen = next((s for s in shown if s.id == decision.suggestion_id), None)
-    accepted = decision.action == FeedbackAction.ACCEPT
-    return FeedbackRecorded(
+    return feedback_event(
         feedback_id=str(uuid.uuid4()),
         suggestion_set_id=str(uuid.uuid4()),
         action=FeedbackAction(decision.action),
         idea=idea,
         prompt_template_version=PROMPT_TEMPLATE_VERSION,
-        chosen_text=(chosen.text if accepted and chosen else decision.edited_text),
-        chosen_model_version=None,
-        # An edit prefers the user's text over every shown title, the edited one included.
-        rejected=tuple(s for s in shown if not (accepted and s is chosen)),
+        shown=[ServedSuggestion(str(i), i, text, "") for i, text in enumerate(titles)],
+        suggestion_id=decision.suggestion_id,
+        edited_text=decision.edited_text,
         user_id=user_id,
-        recorded_at_ms=int(time.time() * 1000),
     )
 
 

@@ -7,14 +7,14 @@ caller's transaction.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from psycopg import Connection
 
 from prefloop.feedback.metrics import FEEDBACK
+from prefloop.feedback.recording.event import feedback_event
 from prefloop.shared.events import FEEDBACK as FEEDBACK_TOPIC
-from prefloop.shared.events import FeedbackAction, FeedbackRecorded, ServedSuggestion
+from prefloop.shared.events import FeedbackAction, ServedSuggestion
 from prefloop.shared.outbox import enqueue
 
 Row = dict[str, Any]
@@ -46,29 +46,19 @@ def record(conn: Connection[Row], feedback: Row, served: Row, suggestions: list[
 
 def announce(conn: Connection[Row], feedback: Row, served: Row, suggestions: list[Row]) -> None:
     """Queue the FeedbackRecorded event of a recorded feedback (in the caller's transaction)."""
-    action = FeedbackAction(feedback["action"])
-    # Only an accepted title is "chosen" among the shown ones; an edit prefers
-    # the user's own text over every shown title, the edited one included.
-    chosen_id = str(feedback["suggestion_id"]) if action == FeedbackAction.ACCEPT else None
-    chosen = next((s for s in suggestions if str(s["id"]) == chosen_id), None)
-    rejected = [s for s in suggestions if s is not chosen]
-    chosen_text = chosen["text"] if chosen else feedback["edited_text"]
-    event = FeedbackRecorded(
+    event = feedback_event(
         feedback_id=str(feedback["id"]),
         suggestion_set_id=str(served["id"]),
-        action=action,
+        action=FeedbackAction(feedback["action"]),
         idea=served["idea"],
         prompt_template_version=served["prompt_template_version"],
-        chosen_text=chosen_text if action != FeedbackAction.REJECT_ALL else None,
-        chosen_model_version=chosen["model_version"] if chosen else None,
-        rejected=tuple(
-            ServedSuggestion(str(s["id"]), s["idx"], s["text"], s["model_version"]) for s in rejected
-        ),
+        shown=[ServedSuggestion(str(s["id"]), s["idx"], s["text"], s["model_version"]) for s in suggestions],
+        suggestion_id=str(feedback["suggestion_id"]) if feedback["suggestion_id"] else None,
+        edited_text=feedback["edited_text"],
         user_id=feedback["user_id"],
-        recorded_at_ms=int(time.time() * 1000),
     )
     enqueue(conn, FEEDBACK_TOPIC.name, str(served["id"]), event)
-    FEEDBACK.labels(action=action.value, model_version=served["model_version"]).inc()
+    FEEDBACK.labels(action=event.action.value, model_version=served["model_version"]).inc()
 
 
 def mark_invalid(conn: Connection[Row], feedback_id: str, reason: str) -> None:
