@@ -50,6 +50,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         # One or two held-out ideas a round give the health check 3-6 titles:
         # noise. It is covered by the trainer's integration tests.
         "PREFLOOP_TRAINER_GATE_HEALTH_IDEAS": "0",
+        # The planted styles make held-out accuracy a clear signal here, so the
+        # gate is the accuracy gate; the reward-model gate runs in the whole-loop test.
+        "PREFLOOP_TRAINER_REWARD_GATE_IDEAS": "0",
+        "PREFLOOP_TRAINER_REWARD_PAIR_IDEAS": "0",
     }
     with running_stack(tmp_path_factory.mktemp("ops"), env) as local:
         yield local
