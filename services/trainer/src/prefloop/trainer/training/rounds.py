@@ -69,6 +69,10 @@ class RoundPolicy:
     reward_min_margin: float = 1.0
     reward_history_pairs: int = 5000  # newest pairs the reward model is fitted on
 
+    @property
+    def uses_reward_model(self) -> bool:
+        return bool((self.gate and self.reward_gate_ideas) or self.reward_pair_ideas)
+
     @classmethod
     def from_settings(cls, settings: TrainerSettings) -> RoundPolicy:
         return cls(
@@ -244,7 +248,11 @@ class RoundRunner:
             len(held_out),
             parent or "base",
         )
-        plan = build_reward_plan(self._history(), train, self._policy, seed=run_id)
+        plan = (
+            build_reward_plan(self._history(), train, self._policy, seed=run_id)
+            if self._policy.uses_reward_model
+            else None
+        )
         result = self._trainer(
             self._base_model_path(),
             [TrainingPair(p.idea, p.chosen, p.rejected) for p in train],
@@ -328,9 +336,9 @@ def build_reward_plan(
     """Fit the reward model on every training-side pair so far and choose where
     it works this round: held-out ideas to duel on (from all history, so early
     rounds are not judged on two ideas) and this round's training ideas to sample."""
-    gate_ideas = policy.reward_gate_ideas if policy.gate else 0
-    if not (gate_ideas or policy.reward_pair_ideas):
+    if not policy.uses_reward_model:
         return None
+    gate_ideas = policy.reward_gate_ideas if policy.gate else 0
     fit_on, held = split_by_idea(list(history), policy.eval_fraction)
     if not fit_on:
         return None
