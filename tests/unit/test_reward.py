@@ -90,6 +90,20 @@ def test_ranked_pairs_take_best_against_worst_and_skip_near_ties() -> None:
     assert ranked_pairs(reward, IDEAS[:2], samples, min_margin=pairs[0].margin + 1) == []
 
 
+def test_ranked_pairs_pair_the_best_against_several_rivals_least_liked_first() -> None:
+    reward = shouting_reward()
+    samples = [["Radio night!", "Radio night!!!", "Radio night", None]]
+    pairs = ranked_pairs(reward, IDEAS[:1], samples, min_margin=0.0, per_idea=3)
+    assert [(p.chosen, p.rejected) for p in pairs] == [
+        ("Radio night", "Radio night!!!"),
+        ("Radio night", "Radio night!"),
+    ]
+    assert pairs[0].margin > pairs[1].margin
+    # A rival too close to the best makes no pair, the clearly worse one still does.
+    closer = ranked_pairs(reward, IDEAS[:1], samples, min_margin=pairs[1].margin + 1e-6, per_idea=3)
+    assert [p.rejected for p in closer] == ["Radio night!!!"]
+
+
 def test_few_held_out_ideas_get_more_samples_each() -> None:
     assert duel_samples(ideas=48, duels=96) == 2
     assert duel_samples(ideas=4, duels=96) == 6  # capped

@@ -83,6 +83,12 @@ class TrainerSettings(PrefloopSettings):
         "(0: off)",
     )
     reward_pair_samples: int = Field(default=4, ge=2, le=32, description="titles sampled per such idea")
+    reward_pairs_per_idea: int = Field(
+        default=3,
+        ge=1,
+        le=31,
+        description="sampled titles the reward model's best one is paired against, least liked first",
+    )
     reward_min_margin: float = Field(
         default=1.0, ge=0, description="reward difference below which two sampled titles make no pair"
     )

@@ -66,6 +66,7 @@ class RewardPlan:
     pair_ideas: Sequence[str]  # training ideas: the starting policy's samples become ranked pairs
     gate_ideas: Sequence[str]  # held-out ideas: the candidate's titles against its parent's
     pair_samples: int = 4
+    pairs_per_idea: int = 1  # the best sample against this many others
     min_margin: float = 1.0
     gate_duels: int = 96
     held_out_accuracy: float = 0.0  # the reward model's, on held-out pairs users gave
@@ -223,7 +224,7 @@ def _ranked_samples(model: Any, tokenizer: Any, plan: RewardPlan, seed: int) -> 
         samples_per_idea=plan.pair_samples,
         seed=seed,
     )
-    ranked = ranked_pairs(plan.reward, plan.pair_ideas, samples, plan.min_margin)
+    ranked = ranked_pairs(plan.reward, plan.pair_ideas, samples, plan.min_margin, plan.pairs_per_idea)
     log.info("%d on-policy pairs ranked by the reward model", len(ranked))
     return [TrainingPair(p.idea, p.chosen, p.rejected) for p in ranked]
 

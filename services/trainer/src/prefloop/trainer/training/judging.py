@@ -4,8 +4,8 @@
   ideas, judged pairwise by the reward model, as the learning benchmark
   judges a version against base with the taste. This is what the gate asks:
   does the candidate write better titles, not does it rank given pairs better.
-- `ranked_pairs`: the parent's own samples on training ideas, best against
-  worst by the reward model, as extra on-policy DPO pairs. Users only ever
+- `ranked_pairs`: the parent's own samples on training ideas, the best by
+  the reward model against the others, as extra on-policy DPO pairs. Users only ever
   judge a handful of titles per idea; the reward model can judge many more.
 """
 
@@ -69,17 +69,21 @@ def ranked_pairs(
     ideas: Sequence[str],
     samples: Sequence[Sequence[str | None]],
     min_margin: float,
+    per_idea: int = 1,
 ) -> list[SampledPair]:
-    """Per idea, the usable sample the reward model likes best against the one
-    it likes least, when they differ by at least `min_margin` (a near tie is
-    noise, not a preference)."""
+    """Per idea, the usable sample the reward model likes best against up to
+    `per_idea` others, the ones it likes least first, when the best leads by at
+    least `min_margin` (a near tie is noise, not a preference). Pairing the
+    best against several of the policy's own titles, not only the worst, gets
+    more signal out of each sampled title: the sampling is what costs."""
     pairs = []
     for idea, titles in zip(ideas, samples, strict=True):
         usable = sorted({t for t in titles if t is not None}, key=lambda t: reward.score(idea, t))
         if len(usable) < 2:
             continue
-        worst, best = usable[0], usable[-1]
-        margin = reward.score(idea, best) - reward.score(idea, worst)
-        if margin >= min_margin:
-            pairs.append(SampledPair(idea=idea, chosen=best, rejected=worst, margin=margin))
+        best = usable[-1]
+        for rival in usable[:-1][:per_idea]:
+            margin = reward.score(idea, best) - reward.score(idea, rival)
+            if margin >= min_margin:
+                pairs.append(SampledPair(idea=idea, chosen=best, rejected=rival, margin=margin))
     return pairs

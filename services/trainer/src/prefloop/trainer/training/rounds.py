@@ -66,6 +66,7 @@ class RoundPolicy:
     reward_gate_duels: int = 96
     reward_pair_ideas: int = 0  # training ideas whose on-policy samples become ranked pairs
     reward_pair_samples: int = 4
+    reward_pairs_per_idea: int = 1
     reward_min_margin: float = 1.0
     reward_history_pairs: int = 5000  # newest pairs the reward model is fitted on
 
@@ -92,6 +93,7 @@ class RoundPolicy:
             reward_gate_duels=settings.reward_gate_duels,
             reward_pair_ideas=settings.reward_pair_ideas,
             reward_pair_samples=settings.reward_pair_samples,
+            reward_pairs_per_idea=settings.reward_pairs_per_idea,
             reward_min_margin=settings.reward_min_margin,
         )
 
@@ -350,6 +352,7 @@ def build_reward_plan(
         pair_ideas=newest_train_ideas[: policy.reward_pair_ideas],
         gate_ideas=random.Random(seed).sample(held_ideas, min(gate_ideas, len(held_ideas))),
         pair_samples=policy.reward_pair_samples,
+        pairs_per_idea=policy.reward_pairs_per_idea,
         min_margin=policy.reward_min_margin,
         gate_duels=policy.reward_gate_duels,
         held_out_accuracy=reward.accuracy(held),
