@@ -41,8 +41,8 @@ up: setup ## start embedded Postgres + broker and the three services (Ctrl-C sto
 demo: setup ## run the whole loop with simulated users and a live status (MINUTES=10, EVENTS=no limit)
 	@$(PY) deploy/local/stack.py --demo --minutes $${MINUTES:-10} $${EVENTS:+--events $$EVENTS}
 
-eval: setup ## learning benchmark of the active version against base (needs make up or make demo running)
-	@$(PY) -m prefloop.simulator.evaluate $(if $(VERSION),--version $(VERSION),)
+eval: setup ## learning benchmark of the active version against base (needs make up or make demo running; VERSION=, DRAWS=1)
+	@$(PY) -m prefloop.simulator.evaluate $(if $(VERSION),--version $(VERSION),) --draws $${DRAWS:-1}
 
 loop-sim: setup ## the learning loop in one process, one seed (SEED=0, EVENTS=600; a GPU makes it minutes)
 	@$(PY) deploy/local/loop_sim.py --seed $${SEED:-0} --events $${EVENTS:-600} --out .prefloop/loop-sim/seed-$${SEED:-0}.json

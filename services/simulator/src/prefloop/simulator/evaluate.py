@@ -92,6 +92,12 @@ def main() -> None:
     parser.add_argument("--feedback-url", default="http://127.0.0.1:8002", help="for the acceptance timeline")
     parser.add_argument("--version", default=None, help="adapter version (default: the active one)")
     parser.add_argument("--ideas", type=int, default=0, help="limit the held-out ideas (0: all)")
+    parser.add_argument(
+        "--draws",
+        type=int,
+        default=1,
+        help="titles each side writes per held-out idea (3 draws: about ±6 points instead of ±10)",
+    )
     parser.add_argument("--chart", type=Path, default=Path(".prefloop/benchmark.png"))
     args = parser.parse_args()
     with httpx.Client(base_url=args.inference_url, timeout=300) as client:
@@ -99,7 +105,9 @@ def main() -> None:
         if version == BASE:
             raise SystemExit("the base model is active: nothing to compare yet (pass --version)")
         _, held_out = split_ideas()
-        ideas = held_out[: args.ideas] if args.ideas else held_out
+        ideas = [
+            idea for idea in (held_out[: args.ideas] if args.ideas else held_out) for _ in range(args.draws)
+        ]
         result = run_benchmark(ideas, version, lambda idea, v: served_title(client, idea, v))
     print(summary(result))
     if result.duels:
