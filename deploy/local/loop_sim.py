@@ -49,7 +49,7 @@ from prefloop.trainer.settings import TrainerSettings
 from prefloop.trainer.training.dpo import TrainingPair, run_dpo
 from prefloop.trainer.training.gate import candidate_refusal
 from prefloop.trainer.training.health import health_ideas
-from prefloop.trainer.training.rounds import RoundPolicy, build_reward_plan
+from prefloop.trainer.training.rounds import RoundPolicy, agreed_pairs, build_reward_plan
 from prefloop.trainer.training.split import split_by_idea
 
 
@@ -121,9 +121,9 @@ class LoopSimulation:
         self._waiting = self._waiting[: -policy.max_round_pairs]
         replay = self._rng.sample(self._used, min(policy.replay_pairs, len(self._used)))
         train, held_out = split_by_idea(new + replay, policy.eval_fraction)
-        plan = build_reward_plan(
-            [*self._used, *self._waiting, *new], train, RoundPolicy.from_settings(policy), seed=number
-        )
+        history, rounds = [*self._used, *self._waiting, *new], RoundPolicy.from_settings(policy)
+        plan = build_reward_plan(history, train, rounds, seed=number)
+        train = agreed_pairs(history, train, rounds)
         work_dir = self._work_dir / f"round-{number}"
         work_dir.mkdir()
         result = await self._engine.run_on_model_thread(

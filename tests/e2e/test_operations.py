@@ -54,6 +54,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         # gate is the accuracy gate; the reward-model gate runs in the whole-loop test.
         "PREFLOOP_TRAINER_REWARD_GATE_IDEAS": "0",
         "PREFLOOP_TRAINER_REWARD_PAIR_IDEAS": "0",
+        "PREFLOOP_TRAINER_REWARD_FILTER_MIN_PAIRS": "0",
     }
     with running_stack(tmp_path_factory.mktemp("ops"), env) as local:
         yield local

@@ -10,9 +10,15 @@ import pytest
 
 from prefloop.trainer.training.dpo import DPOResult
 from prefloop.trainer.training.gate import candidate_refusal, duel_refusal
-from prefloop.trainer.training.judging import Duels, duel_samples, ranked_pairs, reward_duels
+from prefloop.trainer.training.judging import (
+    Duels,
+    cross_fitted_margins,
+    duel_samples,
+    ranked_pairs,
+    reward_duels,
+)
 from prefloop.trainer.training.reward import TitleReward, copied_share, features
-from prefloop.trainer.training.rounds import RoundPolicy, build_reward_plan
+from prefloop.trainer.training.rounds import RoundPolicy, agreed_pairs, build_reward_plan
 from prefloop.trainer.training.split import split_by_idea
 
 IDEAS = [f"restoring a vintage {thing} at home" for thing in ("radio", "bicycle", "camera", "typewriter")]
@@ -158,3 +164,44 @@ def test_no_plan_when_the_reward_model_has_no_use() -> None:
         min_new_pairs=1, cooldown_s=0, eval_fraction=0.3, max_round_pairs=100, gate=False, reward_gate_ideas=5
     )
     assert build_reward_plan(history, history, gate_only_but_gate_off, seed=0) is None
+
+
+MANY_IDEAS = [
+    f"fixing an old {thing} in a weekend"
+    for thing in ("radio", "bicycle", "camera", "clock", "lamp", "chair", "boat", "piano", "stove", "drone")
+]
+
+
+def users_with_slips(pairs: int, slips: int) -> list[Pair]:
+    """Users who pick the calm title, except `slips` of them who picked the shouted one."""
+    out = []
+    for i in range(pairs):
+        idea = MANY_IDEAS[i % len(MANY_IDEAS)]
+        calm, loud = f"The {idea.split()[3]} that works again", f"The {idea.split()[3]} that works again!!!"
+        chosen, rejected = (loud, calm) if i < slips else (calm, loud)
+        out.append(Pair(idea, chosen, rejected, idea_hash=idea))
+    return out
+
+
+def test_a_reward_fitted_on_other_ideas_disagrees_with_the_users_slips() -> None:
+    history = users_with_slips(80, slips=6)
+    margins = cross_fitted_margins(history, history)
+    assert margins is not None
+    assert all(m < 0 for m in margins[:6])  # the slips
+    assert all(m > 0 for m in margins[6:])
+    # In-sample, a model fitted on everything, slips included, would still rank
+    # them; the cross-fit needs ideas on both halves.
+    assert cross_fitted_margins(history[:1], history) is None
+
+
+def test_rounds_train_on_the_pairs_the_cross_fitted_reward_agrees_with() -> None:
+    history = users_with_slips(80, slips=6)
+    policy = RoundPolicy(
+        min_new_pairs=1, cooldown_s=0, eval_fraction=0.0, max_round_pairs=100, reward_filter_min_pairs=50
+    )
+    kept = agreed_pairs(history, history, policy)
+    assert kept == history[6:]
+    # Too little history to judge by, or the filter off: every pair trains.
+    assert agreed_pairs(history[:40], history[:40], policy) == history[:40]
+    off = RoundPolicy(min_new_pairs=1, cooldown_s=0, eval_fraction=0.0, max_round_pairs=100)
+    assert agreed_pairs(history, history, off) == history

@@ -92,6 +92,12 @@ class TrainerSettings(PrefloopSettings):
     reward_min_margin: float = Field(
         default=1.0, ge=0, description="reward difference below which two sampled titles make no pair"
     )
+    reward_filter_min_pairs: int = Field(
+        default=200,
+        ge=0,
+        description="pairs of history from which a round trains only on users' pairs that a reward model "
+        "fitted on other ideas agrees with (0: off)",
+    )
     canary_min_decisions: int = Field(default=30, ge=1, description="decisions before a canary is judged")
     canary_promote_above: float = Field(
         default=0.5, ge=0, lt=1, description="promote when the win rate interval's lower end clears this"

@@ -4,6 +4,9 @@
   ideas, judged pairwise by the reward model, as the learning benchmark
   judges a version against base with the taste. This is what the gate asks:
   does the candidate write better titles, not does it rank given pairs better.
+- `cross_fitted_margins`: how strongly a reward model that never saw a
+  users' pair agrees with it, to keep the ties and slips of implicit
+  feedback out of DPO's data.
 - `ranked_pairs`: the parent's own samples on training ideas, the best by
   the reward model against the others, as extra on-policy DPO pairs. Users only ever
   judge a handful of titles per idea; the reward model can judge many more.
@@ -12,10 +15,11 @@
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from prefloop.trainer.training.reward import TitleReward
+from prefloop.trainer.training.reward import Pair, TitleReward
 
 
 @dataclass(frozen=True)
@@ -87,3 +91,28 @@ def ranked_pairs(
             if margin >= min_margin:
                 pairs.append(SampledPair(idea=idea, chosen=best, rejected=rival, margin=margin))
     return pairs
+
+
+def _half(idea: str) -> int:
+    return zlib.crc32(idea.strip().lower().encode()) % 2
+
+
+def cross_fitted_margins(fit_on: Sequence[Pair], pairs: Sequence[Pair]) -> list[float] | None:
+    """Each pair's reward margin (chosen minus rejected) under a reward model
+    fitted on the other half of the ideas, or None when a half has no pairs.
+
+    Fitted on the pair itself, the model agrees with it whatever it is: on 203
+    pairs of a demo it agreed with 97% of those it was fitted on, taste ties
+    and users' slips included. Fitted on other ideas, it agrees with the
+    users' choice where the choice follows what users prefer in general."""
+    halves: tuple[list[Pair], list[Pair]] = ([], [])
+    for pair in fit_on:
+        halves[_half(pair.idea)].append(pair)
+    if not all(halves):
+        return None
+    models = [TitleReward.fit(half) for half in halves]
+    margins = []
+    for pair in pairs:
+        other = models[1 - _half(pair.idea)]
+        margins.append(other.score(pair.idea, pair.chosen) - other.score(pair.idea, pair.rejected))
+    return margins
