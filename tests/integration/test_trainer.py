@@ -356,3 +356,45 @@ def test_a_gated_candidate_goes_to_canary_and_the_judge_promotes_or_rolls_it_bac
     assert status == {first["version"]: "retired", losing: "rolled_back", winning: "active"}
     events = [r["key"] for r in query(database_url, SCHEMA, "SELECT key FROM outbox ORDER BY id")]
     assert events[-2:] == [winning, winning]  # canary, then activated
+
+
+def slip(idea: str) -> FeedbackRecorded:
+    """A user who, this once, picked a shouted title over calm ones."""
+    import dataclasses
+
+    event = feedback(idea=idea)
+    calm = tuple(
+        dataclasses.replace(shown, text=f"Cooking {idea} at home, simply, take {shown.index}")
+        for shown in event.rejected
+    )
+    return dataclasses.replace(event, chosen_text="Hype title 9!!!", rejected=calm)
+
+
+def test_rounds_leave_out_the_pairs_a_reward_fitted_on_other_ideas_disagrees_with(
+    runner: RoundRunner, database_url: str
+) -> None:
+    import dataclasses
+
+    from prefloop.shared.kafka import Record
+    from prefloop.trainer.pairs.consumer import FeedbackEventsHandler
+    from prefloop.trainer.training.dpo import DPOResult, TrainingPair, run_dpo
+
+    events = [feedback(idea=f"soup {i}") for i in range(14)] + [slip(f"stew {i}") for i in range(4)]
+    FeedbackEventsHandler(runner._pool)([Record(FEEDBACK.name, None, e) for e in events])
+    trained: list[TrainingPair] = []
+
+    def recording(base: str, train: list[TrainingPair], *args: Any, **kwargs: Any) -> DPOResult:
+        trained.extend(train)
+        return run_dpo(base, train, *args, **kwargs)
+
+    runner._trainer = recording
+    runner._policy = dataclasses.replace(runner._policy, reward_filter_min_pairs=10, max_round_pairs=200)
+    runner.request()
+    runner.tick()
+    run = query(database_url, SCHEMA, "SELECT * FROM training_runs ORDER BY id DESC LIMIT 1")[0]
+    assert run["status"] == "succeeded", run["error"]
+    assert trained
+    assert all("!!!" not in p.chosen for p in trained)
+    agreed = run["metrics"]["agreed_pairs"]
+    assert agreed["kept"] == len(trained) == run["train_pairs"]
+    assert agreed["of"] > agreed["kept"]  # the slips that fell on the training side

@@ -288,7 +288,7 @@ class RoundRunner:
             "first_pair_id": pairs[0].id,
             "last_pair_id": pairs[-1].id,
             "replayed_pairs": len(replay),
-            "train_pairs": len(train),
+            "train_pairs": len(agreed),
             "held_out_pairs": len(held_out),
         }
         manifest = self._store.write(
@@ -318,7 +318,7 @@ class RoundRunner:
             conn.execute(
                 "UPDATE training_runs SET status = 'succeeded', finished_at = now(), version = %s, "
                 "train_pairs = %s, eval_pairs = %s, metrics = %s, error = %s WHERE id = %s",
-                (version, len(train), len(held_out), Jsonb(metrics), refusal, run_id),
+                (version, len(agreed), len(held_out), Jsonb(metrics), refusal, run_id),
             )
         if "eval_rewards/accuracies" in metrics:
             LAST_REWARD_ACCURACY.set(metrics["eval_rewards/accuracies"])
@@ -344,11 +344,12 @@ def agreed_pairs(history: Sequence[_HistoryPair], train: Sequence[P], policy: Ro
     """The round's training pairs that a reward model fitted on other ideas
     agrees with. Implicit feedback is noisy: users pick among titles they like
     equally (a tie teaches DPO nothing but still moves likelihood) and now and
-    then pick the worse one. In a demo's first 200 training pairs, 69% followed
-    the hidden taste, 21% were ties and 9% went against it; of the pairs such a
-    model agreed with, 83%, 12% and 5%. Off below `reward_filter_min_pairs`
-    pairs of history, where the model is still too weak to judge; all pairs
-    when it would keep none."""
+    then pick the worse one. Of a demo's first 748 training pairs, 68% followed
+    the hidden taste, 23% were ties and 10% went against it; such a model agreed
+    with 72% of them, of which 82%, 15% and 3%: it left out 78% of the slips
+    and 43% of the ties for 13% of the sound pairs, and DPO has 28% fewer steps
+    to take. Off below `reward_filter_min_pairs` pairs of history, where the
+    model is still too weak to judge; all pairs when it would keep none."""
     if not policy.reward_filter_min_pairs:
         return list(train)
     fit_on, _ = split_by_idea(list(history), policy.eval_fraction)
