@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from prefloop.shared.prompts import normalise_idea
 from prefloop.trainer.training.reward import Pair, TitleReward
 
 
@@ -82,19 +83,19 @@ def ranked_pairs(
     more signal out of each sampled title: the sampling is what costs."""
     pairs = []
     for idea, titles in zip(ideas, samples, strict=True):
-        usable = sorted({t for t in titles if t is not None}, key=lambda t: reward.score(idea, t))
-        if len(usable) < 2:
+        scored = sorted((reward.score(idea, t), t) for t in {t for t in titles if t is not None})
+        if len(scored) < 2:
             continue
-        best = usable[-1]
-        for rival in usable[:-1][:per_idea]:
-            margin = reward.score(idea, best) - reward.score(idea, rival)
+        best_score, best = scored[-1]
+        for rival_score, rival in scored[:-1][:per_idea]:
+            margin = best_score - rival_score
             if margin >= min_margin:
                 pairs.append(SampledPair(idea=idea, chosen=best, rejected=rival, margin=margin))
     return pairs
 
 
 def _half(idea: str) -> int:
-    return zlib.crc32(idea.strip().lower().encode()) % 2
+    return zlib.crc32(normalise_idea(idea).encode()) % 2
 
 
 def cross_fitted_margins(fit_on: Sequence[Pair], pairs: Sequence[Pair]) -> list[float] | None:
@@ -111,8 +112,4 @@ def cross_fitted_margins(fit_on: Sequence[Pair], pairs: Sequence[Pair]) -> list[
     if not all(halves):
         return None
     models = [TitleReward.fit(half) for half in halves]
-    margins = []
-    for pair in pairs:
-        other = models[1 - _half(pair.idea)]
-        margins.append(other.score(pair.idea, pair.chosen) - other.score(pair.idea, pair.rejected))
-    return margins
+    return [models[1 - _half(pair.idea)].margin(pair) for pair in pairs]

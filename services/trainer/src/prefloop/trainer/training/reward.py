@@ -124,9 +124,12 @@ class TitleReward:
     def score(self, idea: str, title: str) -> float:
         return sum(self.weights[index] * value for index, value in features(idea, title))
 
+    def margin(self, pair: Pair) -> float:
+        """How much more it likes the chosen title than the rejected one."""
+        return self.score(pair.idea, pair.chosen) - self.score(pair.idea, pair.rejected)
+
     def accuracy(self, pairs: Sequence[Pair]) -> float:
         """Share of pairs it ranks as the users did (ties count as misses)."""
         if not pairs:
             return 0.0
-        right = sum(self.score(p.idea, p.chosen) > self.score(p.idea, p.rejected) for p in pairs)
-        return right / len(pairs)
+        return sum(self.margin(p) > 0 for p in pairs) / len(pairs)

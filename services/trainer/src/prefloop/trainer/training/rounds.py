@@ -371,9 +371,9 @@ def build_reward_plan(
     """Fit the reward model on every training-side pair so far and choose where
     it works this round: held-out ideas to duel on (from all history, so early
     rounds are not judged on two ideas) and this round's training ideas to sample."""
-    if not ((policy.gate and policy.reward_gate_ideas) or policy.reward_pair_ideas):
-        return None
     gate_ideas = policy.reward_gate_ideas if policy.gate else 0
+    if not (gate_ideas or policy.reward_pair_ideas):
+        return None
     fit_on, held = split_by_idea(list(history), policy.eval_fraction)
     if not fit_on:
         return None
