@@ -69,6 +69,8 @@ class ConsumerLoop:
         self._max_records = max_records
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"consumer-{name}", daemon=True)
+        # The id of each topic as first seen: a new id means a new log.
+        self._topic_ids: dict[str, object] = {}
         self.caught_up = threading.Event()
         # Set once partitions are assigned: the service really consumes.
         self.assigned = threading.Event()
@@ -137,7 +139,29 @@ class ConsumerLoop:
                 self._process(records)
                 if self._group_id is not None:
                     consumer.commit()
+            self._rewind_recreated_topics(consumer)
             self._track_positions(consumer, bool(records))
+
+    def _rewind_recreated_topics(self, consumer: KafkaConsumer) -> None:
+        """Read a topic from its start when its id changed: it was deleted
+        and created again, or the broker restarted without its state (the
+        embedded one keeps none). Our positions then point into the new log
+        at offsets of the old one, which would skip the records below them;
+        the log's end (`_track_positions`) cannot tell once the new log has
+        grown past our position. Records read twice are deduped by handlers.
+
+        kafka-python keeps topic ids in its cluster metadata but has no public
+        accessor for them."""
+        cluster = consumer._cluster
+        for topic in {tp.topic for tp in consumer.assignment()}:
+            current = cluster.topic_id(topic)
+            known = self._topic_ids.setdefault(topic, current)
+            if current is None or current == known:
+                continue
+            if known is not None:
+                log.warning("consumer %s: %s was created again; reading it from the start", self._name, topic)
+                consumer.seek_to_beginning(*[tp for tp in consumer.assignment() if tp.topic == topic])
+            self._topic_ids[topic] = current
 
     def _process(self, raw: Sequence[object]) -> None:
         decoded: list[Record] = []
