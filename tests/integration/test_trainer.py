@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from litestar.testing import TestClient
 
@@ -242,6 +243,37 @@ def test_adapter_events_reach_the_topic_in_order(runner: RoundRunner, bootstrap:
     events = eventually(lambda: read_topic(bootstrap, ADAPTERS.name), what="adapter events")
     assert [e.type for e in events] == [AdapterEventType.PUBLISHED, AdapterEventType.ACTIVATED]
     assert all(isinstance(e, AdapterEvent) and e.base_model == "tiny" for e in events)
+
+
+def test_a_starting_trainer_restates_what_serves_for_a_topic_that_lost_it(
+    trainer_client: TestClient, database_url: str, bootstrap: str, tmp_path: Path
+) -> None:
+    """The registry says v1 serves and v2 is on canary, but the adapters topic
+    holds none of it (a broker restarted without its state): a trainer that
+    starts announces both again, so new inference replicas serve them."""
+    assert not read_topic(bootstrap, ADAPTERS.name), "the empty registry restates nothing"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO trainer.adapters (version, base_model, status, manifest) VALUES "
+            "('v1', 'tiny', 'active', '{}'), ('v2', 'tiny', 'canary', '{}'), ('v0', 'tiny', 'retired', '{}')"
+        )
+    settings = TrainerSettings(
+        database_url=database_url,
+        kafka_bootstrap_servers=bootstrap,
+        adapter_store=tmp_path / "store",
+        base_model="tiny",
+        min_new_pairs=10_000,
+        canary_fraction=0.25,
+    )
+    with TestClient(create_app(settings)):
+        events = eventually(
+            lambda: found if len(found := read_topic(bootstrap, ADAPTERS.name)) >= 2 else None,
+            what="the restated serving state",
+        )
+    assert [(e.type, e.version, e.canary_fraction) for e in events] == [
+        (AdapterEventType.ACTIVATED, "v1", 0.0),
+        (AdapterEventType.CANARY, "v2", 0.25),
+    ]
 
 
 def test_a_candidate_that_loses_the_gate_is_rejected_and_the_active_version_stays(

@@ -97,11 +97,12 @@ def create_app(settings: TrainerSettings) -> Litestar:
             publisher,
             name="trainer-feedback",
         )
-        for part in (relay, round_worker, canary_worker, consumer):
-            part.start()
         runtime.registry = RegistryService(
             pool, store, settings.base_model, settings.max_adapter_rank, on_change=relay.wake
         )
+        await asyncio.to_thread(runtime.registry.restate_serving, settings.canary_fraction)
+        for part in (relay, round_worker, canary_worker, consumer):
+            part.start()
         runtime.pool, runtime.rounds, runtime.consumer = pool, rounds, consumer
         try:
             yield

@@ -110,6 +110,12 @@ def start_canary(conn: Connection[Any], version: str, base_model: str, fraction:
         "UPDATE adapters SET status = 'canary', reason = %s, updated_at = now() WHERE version = %s",
         (reason, version),
     )
+    _announce_canary(conn, version, base_model, fraction, reason)
+
+
+def _announce_canary(
+    conn: Connection[Any], version: str, base_model: str, fraction: float, reason: str
+) -> None:
     event = AdapterEvent(
         AdapterEventType.CANARY,
         version,
@@ -120,6 +126,24 @@ def start_canary(conn: Connection[Any], version: str, base_model: str, fraction:
         at_ms=_now_ms(),
     )
     enqueue(conn, ADAPTERS.name, version, event)
+
+
+def restate_serving(conn: Connection[Any], base_model: str, canary_fraction: float) -> None:
+    """Announce again what serves: the active version and the canary, if any.
+
+    Inference replicas rebuild their state by replaying the adapters topic,
+    so a topic that lost its history (a broker that restarted without its
+    state, as the embedded one does; retention) would leave new replicas on
+    base while the registry says otherwise. Replicas that already serve this
+    state take the events as no-ops. A canary is restated on the configured
+    fraction (its own is not kept); with canaries turned off it stays unserved."""
+    lock_registry(conn)
+    active = active_version(conn)
+    if active is not None:
+        _announce(conn, AdapterEventType.ACTIVATED, active, base_model, "restated at trainer start", None)
+    canary = canary_version(conn)
+    if canary is not None and canary_fraction > 0:
+        _announce_canary(conn, canary, base_model, canary_fraction, "restated at trainer start")
 
 
 def canary_version(conn: Connection[Any]) -> str | None:

@@ -63,6 +63,13 @@ class RegistryService:
         self._changed(restored)
         return {"rolled_back": rolled_back, "active": restored}
 
+    def restate_serving(self, canary_fraction: float) -> None:
+        """At start: announce the serving state again (see repository.restate_serving)."""
+        with self._pool.connection() as conn, conn.transaction():
+            registry.restate_serving(conn, self._base_model, canary_fraction)
+            active = registry.active_version(conn) or BASE
+        self._changed(active)
+
     def _changed(self, active: str) -> None:
         ACTIVE_ADAPTER.info({"version": active})
         self._on_change()
