@@ -22,7 +22,7 @@ def test_a_version_that_suits_the_taste_wins() -> None:
     assert result.interval().rate > 0.9
     assert result.version_mean_score > result.base_mean_score
     assert "win rate" in summary(result)
-    assert "30 duels on 6 held-out ideas" in summary(result)  # five draws per idea
+    assert "vs base in 30 duels on 6 held-out ideas" in summary(result)  # five draws per idea
     assert "on 6 held-out ideas:" in summary(run_benchmark(IDEAS, "good", plain))
 
 

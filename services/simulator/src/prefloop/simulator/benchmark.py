@@ -93,12 +93,12 @@ def summary(result: BenchmarkResult, examples: int = 3) -> str:
     i = result.interval()
     ideas = len({d.idea for d in result.duels})
     duels = (
-        f"{ideas} held-out ideas"
+        f"on {ideas} held-out ideas"
         if ideas == len(result.duels)
-        else f"{len(result.duels)} duels on {ideas} held-out ideas"
+        else f"in {len(result.duels)} duels on {ideas} held-out ideas"
     )
     lines = [
-        f"{result.version} vs base on {duels}: "
+        f"{result.version} vs base {duels}: "
         f"win rate {i.rate:.1%} (95% CI {i.lower:.1%}–{i.upper:.1%}), {result.skipped} skipped",
         f"ties {result.ties} (coin-flipped; winning every other duel would give {result.reachable_rate:.1%})",
         f"mean taste score: base {result.base_mean_score:+.2f}, "
