@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -141,8 +142,18 @@ class LocalStack:
         raise RuntimeError(f"{spec.name} was not ready within {timeout_s:.0f} s")
 
     def start(self) -> None:
+        self.check_ports_free()
         self.start_infrastructure()
         self.start_services()
+
+    def check_ports_free(self) -> None:
+        """Refuse to start on ports something already listens on: another
+        stack there would answer our readiness checks and be taken for ours."""
+        taken = [f"{s.name} on {s.port}" for s in self.services if _listening(s.port)]
+        if taken:
+            raise RuntimeError(
+                f"ports already in use ({', '.join(taken)}): is another prefloop stack running? Stop it first"
+            )
 
     def stop(self) -> None:
         for process in self._processes.values():
@@ -157,3 +168,9 @@ class LocalStack:
         self._processes.clear()
         if self._broker:
             self._broker.stop()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
