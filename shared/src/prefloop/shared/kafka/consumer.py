@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
 from tenacity import (
@@ -70,7 +71,7 @@ class ConsumerLoop:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"consumer-{name}", daemon=True)
         # The id of each topic as first seen: a new id means a new log.
-        self._topic_ids: dict[str, object] = {}
+        self._topic_ids: dict[str, UUID] = {}
         self.caught_up = threading.Event()
         # Set once partitions are assigned: the service really consumes.
         self.assigned = threading.Event()
@@ -154,14 +155,14 @@ class ConsumerLoop:
         accessor for them."""
         cluster = consumer._cluster
         for topic in {tp.topic for tp in consumer.assignment()}:
-            current = cluster.topic_id(topic)
-            known = self._topic_ids.setdefault(topic, current)
-            if current is None or current == known:
+            current: UUID | None = cluster.topic_id(topic)
+            if current is None:  # not in the metadata yet (or the broker has no topic ids)
                 continue
-            if known is not None:
+            known = self._topic_ids.get(topic)
+            self._topic_ids[topic] = current
+            if known is not None and known != current:
                 log.warning("consumer %s: %s was created again; reading it from the start", self._name, topic)
                 consumer.seek_to_beginning(*[tp for tp in consumer.assignment() if tp.topic == topic])
-            self._topic_ids[topic] = current
 
     def _process(self, raw: Sequence[object]) -> None:
         decoded: list[Record] = []

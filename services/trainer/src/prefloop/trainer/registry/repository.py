@@ -128,7 +128,7 @@ def _announce_canary(
     enqueue(conn, ADAPTERS.name, version, event)
 
 
-def restate_serving(conn: Connection[Any], base_model: str, canary_fraction: float) -> None:
+def restate_serving(conn: Connection[Any], base_model: str, canary_fraction: float) -> str:
     """Announce again what serves: the active version and the canary, if any.
 
     Inference replicas rebuild their state by replaying the adapters topic,
@@ -136,7 +136,9 @@ def restate_serving(conn: Connection[Any], base_model: str, canary_fraction: flo
     state, as the embedded one does; retention) would leave new replicas on
     base while the registry says otherwise. Replicas that already serve this
     state take the events as no-ops. A canary is restated on the configured
-    fraction (its own is not kept); with canaries turned off it stays unserved."""
+    fraction (its own is not kept); with canaries turned off it stays unserved.
+
+    Returns the active version ("base" when no adapter is active)."""
     lock_registry(conn)
     active = active_version(conn)
     if active is not None:
@@ -144,6 +146,7 @@ def restate_serving(conn: Connection[Any], base_model: str, canary_fraction: flo
     canary = canary_version(conn)
     if canary is not None and canary_fraction > 0:
         _announce_canary(conn, canary, base_model, canary_fraction, "restated at trainer start")
+    return active or BASE
 
 
 def canary_version(conn: Connection[Any]) -> str | None:

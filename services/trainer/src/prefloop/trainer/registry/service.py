@@ -66,8 +66,7 @@ class RegistryService:
     def restate_serving(self, canary_fraction: float) -> None:
         """At start: announce the serving state again (see repository.restate_serving)."""
         with self._pool.connection() as conn, conn.transaction():
-            registry.restate_serving(conn, self._base_model, canary_fraction)
-            active = registry.active_version(conn) or BASE
+            active = registry.restate_serving(conn, self._base_model, canary_fraction)
         self._changed(active)
 
     def _changed(self, active: str) -> None:
