@@ -30,6 +30,13 @@ def free_port() -> int:
         return port
 
 
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port`."""
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 class EmbeddedBroker:
     """A Tansu process on 127.0.0.1; use as a context manager or start()/stop()."""
 
@@ -61,11 +68,9 @@ class EmbeddedBroker:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError(f"the broker exited with code {self._process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            if listening(self.port):
                 return self.bootstrap_servers
-            except OSError:
-                time.sleep(0.1)
+            time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"the broker did not listen on port {self.port} within {timeout_s} s")
 

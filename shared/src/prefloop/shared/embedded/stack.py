@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from prefloop.shared.embedded.broker import EmbeddedBroker
+from prefloop.shared.embedded.broker import EmbeddedBroker, listening
 from prefloop.shared.embedded.postgres import start_postgres
 from prefloop.shared.kafka import ensure_topics
 
@@ -149,7 +148,7 @@ class LocalStack:
     def check_ports_free(self) -> None:
         """Refuse to start on ports something already listens on: another
         stack there would answer our readiness checks and be taken for ours."""
-        taken = [f"{s.name} on {s.port}" for s in self.services if _listening(s.port)]
+        taken = [f"{s.name} on {s.port}" for s in self.services if listening(s.port)]
         if taken:
             raise RuntimeError(
                 f"ports already in use ({', '.join(taken)}): is another prefloop stack running? Stop it first"
@@ -168,9 +167,3 @@ class LocalStack:
         self._processes.clear()
         if self._broker:
             self._broker.stop()
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
