@@ -222,7 +222,7 @@ def test_stats_give_rates_per_model_version(
     publisher: KafkaEventPublisher,
     database_url: str,
 ) -> None:
-    sets = [served_set("base"), served_set("base"), served_set("v1"), served_set("v1")]
+    sets = [served_set("base"), served_set("base"), served_set("v1"), served_set("v1", user_id="u2")]
     for served in sets:
         publish_and_wait(publisher, database_url, served)
     actions = [
@@ -245,6 +245,8 @@ def test_stats_give_rates_per_model_version(
     assert stats["v1"]["edit_rate"] == 0.5
     assert stats["v1"]["sets_served"] == 2
     assert client.get("/v1/stats", params={"window_hours": -1}).status_code == 400
+    own = client.get("/v1/stats", params={"user_id": "u2"}).json()["versions"]
+    assert [(v["model_version"], v["sets_served"], v["edited"]) for v in own] == [("v1", 1, 1)]
 
     timeline = client.get("/v1/stats/timeline", params={"bucket_minutes": 60}).json()
     totals: dict[str, list[int]] = {}

@@ -3,6 +3,7 @@ and a real DPO round (TRL + PEFT) on a tiny model."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -106,6 +107,19 @@ def test_an_erased_user_loses_their_pairs_and_stays_out(
     users = {r["user_id"] for r in query(database_url, SCHEMA, "SELECT user_id FROM pairs")}
     assert users == {"kept"}
 
+    export = trainer_client.get("/v1/pairs/export", params={"source": "true"})
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith("application/jsonl")
+    lines = [json.loads(line) for line in export.text.splitlines()]
+    assert len(lines) == 6  # the erased user's pairs stay out of the dataset
+    first = lines[0]
+    assert [m["role"] for m in first["prompt"]] == ["system", "user"]
+    assert "how to cook" in first["prompt"][1]["content"]
+    assert first["chosen"] == [{"role": "assistant", "content": first["chosen"][0]["content"]}]
+    assert first["rejected"][0]["role"] == "assistant"
+    assert first["source"]["action"] == "accept"
+    assert "source" not in trainer_client.get("/v1/pairs/export").text.splitlines()[0]
+
 
 def test_on_demand_runs_need_the_admin_token_and_pairs(trainer_client: TestClient) -> None:
     assert trainer_client.post("/v1/training/runs").status_code == 401
@@ -114,6 +128,14 @@ def test_on_demand_runs_need_the_admin_token_and_pairs(trainer_client: TestClien
     assert "no new pairs" in response.json()["detail"]
     assert trainer_client.get("/v1/training/runs").json() == []
     assert trainer_client.get("/v1/adapters/active").status_code == 404
+    status = trainer_client.get("/v1/training/status").json()
+    assert status == {
+        "paused": False,
+        "running": False,
+        "waiting_pairs": 0,
+        "min_new_pairs": 10_000,
+        "next_round": "when 10000 more pairs arrive",
+    }
 
 
 @pytest.fixture

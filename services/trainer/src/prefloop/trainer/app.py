@@ -25,6 +25,7 @@ from prefloop.shared.models import resolve_base_model
 from prefloop.shared.outbox import OutboxRelay
 from prefloop.shared.workers import PeriodicWorker
 from prefloop.trainer.canary.judge import CanaryJudge, CanaryPolicy, feedback_canaries
+from prefloop.trainer.export.routes import export_pairs
 from prefloop.trainer.pairs.consumer import FeedbackEventsHandler
 from prefloop.trainer.registry.routes import (
     activate_adapter,
@@ -34,7 +35,13 @@ from prefloop.trainer.registry.routes import (
     rollback_adapter,
 )
 from prefloop.trainer.registry.service import RegistryService
-from prefloop.trainer.runs.routes import list_runs, pause_training, request_run, resume_training
+from prefloop.trainer.runs.routes import (
+    list_runs,
+    pause_training,
+    request_run,
+    resume_training,
+    training_status,
+)
 from prefloop.trainer.settings import TrainerSettings
 from prefloop.trainer.training.rounds import RoundPolicy, RoundRunner
 
@@ -140,6 +147,8 @@ def create_app(settings: TrainerSettings) -> Litestar:
             request_run,
             pause_training,
             resume_training,
+            training_status,
+            export_pairs,
         ],
         ready=runtime.not_ready,
         lifespan=[lifespan],

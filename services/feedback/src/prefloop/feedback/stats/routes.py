@@ -16,8 +16,9 @@ from prefloop.feedback.stats.service import StatsOut, TimelineOut, compute_stats
 def get_stats(
     pool: NamedDependency[ConnectionPool[Any]],
     window_hours: Annotated[float, Parameter(gt=0, le=24 * 365)] = 24.0,
+    user_id: Annotated[str | None, Parameter(min_length=1, max_length=128)] = None,
 ) -> StatsOut:
-    return compute_stats(pool, window_hours)
+    return compute_stats(pool, window_hours, user_id)
 
 
 @get("/v1/stats/timeline", sync_to_thread=True)

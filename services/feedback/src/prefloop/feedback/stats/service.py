@@ -59,7 +59,8 @@ SELECT s.model_version,
        count(*) FILTER (WHERE f.action = 'reject_all') AS rejected_all
 FROM suggestion_sets s
 LEFT JOIN feedback f ON f.set_id = s.id AND f.status = 'recorded'
-WHERE s.served_at >= now() - make_interval(secs => %s)
+WHERE s.served_at >= now() - make_interval(secs => %(window)s)
+  AND (%(user_id)s::text IS NULL OR s.user_id = %(user_id)s)
 GROUP BY s.model_version
 ORDER BY min(s.served_at)
 """
@@ -100,9 +101,11 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def compute_stats(pool: ConnectionPool[Any], window_hours: float) -> StatsOut:
+def compute_stats(pool: ConnectionPool[Any], window_hours: float, user_id: str | None = None) -> StatsOut:
+    """Rates per version over the window; with `user_id`, of that user's sets
+    only (canary win rates and the pending count stay population-wide)."""
     with pool.connection() as conn:
-        rows = conn.execute(_QUERY, (window_hours * 3600,)).fetchall()
+        rows = conn.execute(_QUERY, {"window": window_hours * 3600, "user_id": user_id}).fetchall()
         canaries = [_canary(r) for r in conn.execute(_CANARY_QUERY, (window_hours * 3600,)).fetchall()]
         pending = conn.execute("SELECT count(*) AS n FROM feedback WHERE status = 'pending'").fetchone()
     versions = [

@@ -1,7 +1,10 @@
-"""Training runs: list them, or ask for one now (admin)."""
+"""Training runs: list them, see when the next starts, ask for one now,
+pause and resume (admin; each change may give a reason, which is logged)."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +15,10 @@ from pydantic import BaseModel
 
 from prefloop.shared.auth import ADMIN
 from prefloop.shared.http import Conflict
+from prefloop.trainer.registry.routes import Change, ChangeRequest
 from prefloop.trainer.training.rounds import RoundRunner
+
+log = logging.getLogger(__name__)
 
 
 class RunOut(BaseModel):
@@ -40,12 +46,26 @@ def list_runs(pool: NamedDependency[ConnectionPool[Any]]) -> list[RunOut]:
     return [RunOut(**row) for row in rows]
 
 
+class TrainingStatus(BaseModel):
+    paused: bool
+    running: bool
+    waiting_pairs: int
+    min_new_pairs: int
+    next_round: str
+
+
+@get("/v1/training/status", sync_to_thread=True)
+def training_status(rounds: NamedDependency[RoundRunner]) -> TrainingStatus:
+    return TrainingStatus(**asdict(rounds.status()))
+
+
 @post("/v1/training/runs", status_code=202, sync_to_thread=True, opt=ADMIN)
-def request_run(rounds: NamedDependency[RoundRunner]) -> RunRequested:
+def request_run(rounds: NamedDependency[RoundRunner], data: Change = None) -> RunRequested:
     waiting = rounds.waiting_pairs()
     if waiting == 0:
         raise Conflict("no new pairs to train on")
     rounds.request()
+    log.info("round requested by an operator: %s", (data or ChangeRequest()).reason)
     return RunRequested(requested=True, waiting_pairs=waiting)
 
 
@@ -54,12 +74,14 @@ class PauseState(BaseModel):
 
 
 @post("/v1/training/pause", status_code=200, sync_to_thread=False, opt=ADMIN)
-def pause_training(rounds: NamedDependency[RoundRunner]) -> PauseState:
+def pause_training(rounds: NamedDependency[RoundRunner], data: Change = None) -> PauseState:
     rounds.paused = True
+    log.info("training paused by an operator: %s", (data or ChangeRequest()).reason)
     return PauseState(paused=True)
 
 
 @post("/v1/training/resume", status_code=200, sync_to_thread=False, opt=ADMIN)
-def resume_training(rounds: NamedDependency[RoundRunner]) -> PauseState:
+def resume_training(rounds: NamedDependency[RoundRunner], data: Change = None) -> PauseState:
     rounds.paused = False
+    log.info("training resumed by an operator: %s", (data or ChangeRequest()).reason)
     return PauseState(paused=False)

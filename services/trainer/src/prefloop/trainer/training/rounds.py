@@ -41,6 +41,7 @@ from prefloop.trainer.training.gate import candidate_refusal
 from prefloop.trainer.training.health import health_ideas
 from prefloop.trainer.training.judging import cross_fitted_margins
 from prefloop.trainer.training.reward import TitleReward
+from prefloop.trainer.training.schedule import Clock, Trigger, due, next_round
 from prefloop.trainer.training.split import split_by_idea
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,15 @@ class RoundPolicy:
 
 
 @dataclass(frozen=True)
+class RoundStatus:
+    paused: bool
+    running: bool
+    waiting_pairs: int
+    min_new_pairs: int
+    next_round: str  # a sentence: when the next round starts
+
+
+@dataclass(frozen=True)
 class _PairRow:
     id: int
     idea: str
@@ -133,6 +143,7 @@ class RoundRunner:
         self._on_registered = on_registered
         self._trainer = trainer
         self._requested = threading.Event()
+        self._running = threading.Event()
         self._last_round_at = 0.0
         self._idle_since = time.monotonic()  # the maximum interval counts from start-up or the last round
         self.paused = False
@@ -163,20 +174,40 @@ class RoundRunner:
     def tick(self) -> int | None:
         """Start a round when one is due; returns the run id of a round it ran."""
         waiting = self.waiting_pairs()
-        if self.paused or waiting == 0:
+        if self.paused:
             return None
-        on_demand = self._requested.is_set()
-        now = time.monotonic()
-        enough = (
-            waiting >= self._policy.min_new_pairs and now - self._last_round_at >= self._policy.cooldown_s
-        )
-        overdue = 0 < self._policy.max_interval_s <= now - max(self._last_round_at, self._idle_since)
-        if not (on_demand or enough or overdue):
+        trigger = due(waiting, self._requested.is_set(), self._clock(), self._trigger())
+        if trigger is None:
             return None
         self._requested.clear()
-        return self.run_round("on_demand" if on_demand else "new_pairs" if enough else "max_interval")
+        return self.run_round(trigger)
+
+    def status(self) -> RoundStatus:
+        """Where the schedule stands, for the people watching the loop."""
+        waiting = self.waiting_pairs()
+        running = self._running.is_set()
+        return RoundStatus(
+            paused=self.paused,
+            running=running,
+            waiting_pairs=waiting,
+            min_new_pairs=self._policy.min_new_pairs,
+            next_round=next_round(waiting, self.paused, running, self._clock(), self._trigger()),
+        )
+
+    def _clock(self) -> Clock:
+        return Clock(time.monotonic(), self._last_round_at, self._idle_since)
+
+    def _trigger(self) -> Trigger:
+        return Trigger(self._policy.min_new_pairs, self._policy.cooldown_s, self._policy.max_interval_s)
 
     def run_round(self, trigger: str) -> int:
+        self._running.set()
+        try:
+            return self._run_round(trigger)
+        finally:
+            self._running.clear()
+
+    def _run_round(self, trigger: str) -> int:
         self._last_round_at = time.monotonic()
         run_id, pairs, replay, parent = self._open_run(trigger)
         work_dir = Path(tempfile.mkdtemp(prefix=f"round-{run_id}-"))
