@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
-PACKAGES := -e shared[model,embedded] -e services/inference -e services/feedback -e services/trainer -e services/simulator
+PACKAGES := -e shared[model,embedded] -e services/inference -e services/feedback -e services/trainer -e services/simulator -e services/console
 PYTHON ?= python3.11
 
 .DEFAULT_GOAL := help
@@ -26,7 +26,7 @@ setup: $(STAMP) tools ## create .venv, install everything, provision the default
 	@$(PY) -m prefloop.shared.models
 	@echo "==> setup done"
 
-tools: # promtool checks the Prometheus config in the tests (Debian package prometheus)
+tools: # promtool checks the Prometheus config in the tests (Debian package prometheus); chromium runs the browser tests
 	@command -v promtool >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "==> installing promtool (Debian package prometheus)"; \
@@ -34,8 +34,15 @@ tools: # promtool checks the Prometheus config in the tests (Debian package prom
 	      apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
 	  else echo "==> promtool is missing: install the prometheus package to run the deploy checks"; fi; }
 	@command -v kubectl >/dev/null || echo "==> kubectl is missing: the kustomize check needs it"
+	@# The browser tests drive the distro's chromium (Playwright's own download cannot be used here)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> installing chromium (Debian package) for the browser tests"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "==> chromium is missing: install the chromium package to run the browser tests"; fi; }
 
-up: setup ## start embedded Postgres + broker and the three services (Ctrl-C stops)
+up: setup ## start embedded Postgres + broker and the four services (Ctrl-C stops)
 	@$(PY) deploy/local/stack.py
 
 demo: setup ## run the whole loop with simulated users and a live status (MINUTES=10, EVENTS=no limit)

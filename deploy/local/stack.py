@@ -2,7 +2,7 @@
 
 Starts embedded Postgres and the Tansu broker unless PREFLOOP_DATABASE_URL /
 PREFLOOP_KAFKA_BOOTSTRAP_SERVERS point elsewhere, creates the topics, starts
-the three services and waits for them to be ready. With --demo, simulated
+the services (inference, feedback, trainer, console) and waits for them to be ready. With --demo, simulated
 users send traffic and a status line shows the loop turning. Ctrl-C stops
 everything. Local state lives in .prefloop/.
 """
@@ -151,7 +151,8 @@ def main() -> None:
         stack.start()
         for spec in stack.services:
             print(f"  {spec.name:9s} {spec.url}  (OpenAPI {spec.url}/schema, metrics {spec.url}/metrics)")
-        print(f"  logs in {args.state_dir / 'logs'}; Ctrl-C stops everything", flush=True)
+        print(f"  logs in {args.state_dir / 'logs'}; Ctrl-C stops everything")
+        print(f"==> open the console to label titles and steer versions: {stack.url('console')}", flush=True)
         if args.demo:
             run_demo(stack, args.minutes, args.events)
         else:

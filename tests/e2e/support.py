@@ -21,12 +21,13 @@ E2E_RECIPE = {"PREFLOOP_TRAINER_DPO__REFERENCE": "active", "PREFLOOP_TRAINER_DPO
 
 @contextmanager
 def running_stack(state: Path, env: dict[str, str]) -> Iterator[LocalStack]:
-    """Inference, feedback and trainer on free ports, on embedded Postgres and
+    """Inference, feedback, trainer and console on free ports, on embedded Postgres and
     broker whatever the caller's environment says; prints log tails at the end."""
     services = [
         ServiceSpec("inference", "prefloop.inference", free_port()),
         ServiceSpec("feedback", "prefloop.feedback", free_port()),
         ServiceSpec("trainer", "prefloop.trainer", free_port()),
+        ServiceSpec("console", "prefloop.console", free_port()),
     ]
     base_env = {
         "PREFLOOP_DATABASE_URL": "",
@@ -44,7 +45,7 @@ def running_stack(state: Path, env: dict[str, str]) -> Iterator[LocalStack]:
         yield local
     finally:
         local.stop()
-        for name in ("inference", "feedback", "trainer"):
+        for name in ("inference", "feedback", "trainer", "console"):
             log = state / "logs" / f"{name}.log"
             if log.exists():
                 print(f"--- {name} log tail ---\n" + "\n".join(log.read_text().splitlines()[-15:]))

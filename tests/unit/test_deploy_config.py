@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from prefloop.console.settings import ConsoleSettings
 from prefloop.feedback.settings import FeedbackSettings
 from prefloop.inference.settings import InferenceSettings
 from prefloop.shared.settings import PrefloopSettings
@@ -25,6 +26,7 @@ SETTINGS: dict[str, type[PrefloopSettings]] = {
     "PREFLOOP_FEEDBACK_": FeedbackSettings,
     "PREFLOOP_TRAINER_": TrainerSettings,
     "PREFLOOP_SIMULATOR_": SimulatorSettings,
+    "PREFLOOP_CONSOLE_": ConsoleSettings,
 }
 
 

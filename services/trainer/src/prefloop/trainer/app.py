@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 
 from prefloop.shared.adapters import AdapterStore
 from prefloop.shared.auth import admin_guard, api_key_guard
+from prefloop.shared.auth.routes import admin_check
 from prefloop.shared.db import prepare_database
 from prefloop.shared.events import FEEDBACK
 from prefloop.shared.http import ServiceUnavailable, build_app
@@ -149,6 +150,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
             resume_training,
             training_status,
             export_pairs,
+            admin_check,
         ],
         ready=runtime.not_ready,
         lifespan=[lifespan],

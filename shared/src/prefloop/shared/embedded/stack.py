@@ -1,5 +1,5 @@
 """The local stack: embedded Postgres and broker (unless configured elsewhere),
-topics, and the three services as processes, each waited for on /readyz.
+topics, and the services as processes, each waited for on /readyz.
 
 Used by `make up` / `make demo` and by the end-to-end tests.
 """
@@ -39,6 +39,7 @@ def default_services(base_port: int = 8001) -> list[ServiceSpec]:
         ServiceSpec("inference", "prefloop.inference", base_port),
         ServiceSpec("feedback", "prefloop.feedback", base_port + 1),
         ServiceSpec("trainer", "prefloop.trainer", base_port + 2),
+        ServiceSpec("console", "prefloop.console", base_port + 3),
     ]
 
 
@@ -89,7 +90,9 @@ class LocalStack:
 
     def _spawn(self, spec: ServiceSpec) -> None:
         prefix = f"PREFLOOP_{spec.name.upper()}_"
-        env = {**self.env, f"{prefix}PORT": str(spec.port)}
+        # The console is a client of the other services' APIs, wherever they listen.
+        clients = {f"PREFLOOP_CONSOLE_{s.name.upper()}_URL": s.url for s in self.services}
+        env = {**clients, **self.env, f"{prefix}PORT": str(spec.port)}
         log_file = open(self.state_dir / "logs" / f"{spec.name}.log", "ab")  # noqa: SIM115
         self._processes[spec.name] = subprocess.Popen(
             [sys.executable, "-m", spec.module],

@@ -16,6 +16,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.template import TemplateConfig
 from litestar.types import ControllerRouterHandler, Guard
 
 from prefloop.shared.http.errors import EXCEPTION_HANDLERS
@@ -57,6 +58,8 @@ def build_app(
     dependencies: dict[str, Any] | None = None,
     guards: Sequence[Guard] = (),
     rate_limit_per_minute: int = 0,
+    middleware: Sequence[DefineMiddleware] = (),
+    template_config: TemplateConfig[Any] | None = None,
 ) -> Litestar:
     @get("/healthz", sync_to_thread=False, include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -81,7 +84,8 @@ def build_app(
         dependencies=dependencies,
         guards=list(guards),
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[prometheus.middleware, *_rate_limit(rate_limit_per_minute)],
+        middleware=[prometheus.middleware, *_rate_limit(rate_limit_per_minute), *middleware],
+        template_config=template_config,
         openapi_config=OpenAPIConfig(title=f"prefloop {service}", version="1", path="/schema"),
         request_max_body_size=MAX_BODY_BYTES,
     )

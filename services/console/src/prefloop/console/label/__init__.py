@@ -1,0 +1,1 @@
+"""The labelling page: a person picks, edits or rejects titles; each choice is feedback."""
