@@ -1,5 +1,6 @@
 """Acceptance rate per version over time as an inline SVG: no script, no
-chart library; each version's first served set is marked as its activation."""
+chart library; each adapter version's first served set is marked as its
+activation. A point sits in the middle of its time bucket."""
 
 from __future__ import annotations
 
@@ -22,8 +23,11 @@ def acceptance_svg(timeline: dict[str, Any]) -> str:
         return (
             '<p class="muted">No feedback in the window yet: the chart appears once users choose titles.</p>'
         )
-    times = [_time(p["bucket_start"]) for p in points] + [_time(v["first_served"]) for v in starts]
-    first, last = min(times), max(times)
+    bucket_s = float(timeline.get("bucket_minutes", 5)) * 60
+    activations = [v for v in starts if v["model_version"] != "base"]
+    times = [_time(p["bucket_start"]) for p in points]
+    first = min(times + [_time(v["first_served"]) for v in activations])
+    last = max(times) + bucket_s
     span = max(last - first, 1.0)
 
     def x(t: float) -> float:
@@ -44,7 +48,7 @@ def acceptance_svg(timeline: dict[str, Any]) -> str:
         f'<text x="4" y="{y(1) + 4}" class="label">100%</text>',
         f'<text x="4" y="{y(0) + 4}" class="label">0%</text>',
     ]
-    for start in starts:
+    for start in activations:
         at = x(_time(start["first_served"]))
         name = escape(start["model_version"])
         parts.append(
@@ -53,7 +57,9 @@ def acceptance_svg(timeline: dict[str, Any]) -> str:
         )
     for version in versions:
         own = sorted(
-            (_time(p["bucket_start"]), p["acceptance_rate"]) for p in points if p["model_version"] == version
+            (_time(p["bucket_start"]) + bucket_s / 2, p["acceptance_rate"])
+            for p in points
+            if p["model_version"] == version
         )
         if not own:
             continue

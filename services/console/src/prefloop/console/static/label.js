@@ -77,6 +77,7 @@
   function render() {
     const box = $("titles");
     box.innerHTML = "";
+    box.dataset.setId = state.set.suggestion_set_id;
     const list = document.createElement(mode() === "pair" ? "div" : "ol");
     list.className = mode() === "pair" ? "pair" : "choices";
     state.set.suggestions.forEach((s, i) => {
@@ -100,6 +101,11 @@
     reject.textContent = "None of these (x)";
     reject.addEventListener("click", () => choose("reject_all"));
     box.appendChild(reject);
+    // Keys act on the set from wherever the person is, unless they are typing
+    // (their name, their own ideas): then focus stays where it is.
+    if (!document.activeElement.matches("#user-id, #queue-text, #edit-text")) {
+      box.querySelector(`.title[data-index="${state.highlight}"]`).focus();
+    }
   }
 
   async function choose(action, index, editedText) {
@@ -132,6 +138,11 @@
     $("edit-text").select();
   }
 
+  function closeEdit() {
+    $("edit-text").blur();
+    $("edit-box").hidden = true;
+  }
+
   function moveHighlight(step) {
     const count = state.set.suggestions.length;
     state.highlight = (state.highlight + step + count) % count;
@@ -158,10 +169,10 @@
     if (target === $("edit-text")) {
       if (event.key === "Enter" && $("edit-text").value.trim()) {
         event.preventDefault();
-        $("edit-box").hidden = true;
+        closeEdit();
         choose("edit", state.highlight, $("edit-text").value.trim());
       } else if (event.key === "Escape") {
-        $("edit-box").hidden = true;
+        closeEdit();
       }
       return;
     }

@@ -60,7 +60,7 @@ SELECT s.model_version,
 FROM suggestion_sets s
 LEFT JOIN feedback f ON f.set_id = s.id AND f.status = 'recorded'
 WHERE s.served_at >= now() - make_interval(secs => %(window)s)
-  AND (%(user_id)s::text IS NULL OR s.user_id = %(user_id)s)
+  AND (%(user_id)s::text IS NULL OR s.user_id = %(user_id)s OR f.user_id = %(user_id)s)
 GROUP BY s.model_version
 ORDER BY min(s.served_at)
 """
@@ -102,8 +102,9 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def compute_stats(pool: ConnectionPool[Any], window_hours: float, user_id: str | None = None) -> StatsOut:
-    """Rates per version over the window; with `user_id`, of that user's sets
-    only (canary win rates and the pending count stay population-wide)."""
+    """Rates per version over the window; with `user_id`, of the sets served
+    to that user or answered by them (canary win rates and the pending count
+    stay population-wide)."""
     with pool.connection() as conn:
         rows = conn.execute(_QUERY, {"window": window_hours * 3600, "user_id": user_id}).fetchall()
         canaries = [_canary(r) for r in conn.execute(_CANARY_QUERY, (window_hours * 3600,)).fetchall()]
