@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
 
 from prefloop.inference.engines import Completion
@@ -14,6 +15,7 @@ class FakePublisher:
     def __init__(self, fail: bool = False) -> None:
         self.events: list[tuple[str, str, Event]] = []
         self.raw: list[tuple[str, str, bytes]] = []
+        self.headers: list[dict[str, bytes]] = []
         self.fail = fail
 
     def publish(self, topic: str, key: str, event: Event) -> None:
@@ -21,8 +23,11 @@ class FakePublisher:
             raise ConnectionError("broker down")
         self.events.append((topic, key, event))
 
-    def publish_raw(self, topic: str, key: str, payload: bytes) -> None:
+    def publish_raw(
+        self, topic: str, key: str, payload: bytes, headers: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
         self.raw.append((topic, key, payload))
+        self.headers.append(dict(headers))
 
     def close(self) -> None:
         pass

@@ -64,6 +64,24 @@ def test_bad_input_is_a_400_naming_the_field(client: TestClient, body: dict[str,
     assert field in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"idea": "cats\u0000dogs", "n": 1}, "idea"),
+        ({"idea": "ok", "user_id": "u\u0000x"}, "user_id"),
+        ({"idea": "ok", "model_version": "v\u0007"}, "model_version"),
+    ],
+)
+def test_control_characters_are_a_422_naming_the_field(
+    client: TestClient, publisher: FakePublisher, body: dict[str, object], field: str
+) -> None:
+    response = client.post("/v1/suggestions", json=body)
+    assert response.status_code == 422
+    assert response.json()["error"] == "text_refused"
+    assert response.json()["detail"].startswith(f"{field}: text refused: contains a control character")
+    assert publisher.events == []  # nothing reaches the bus
+
+
 def test_malformed_json_is_a_400(client: TestClient) -> None:
     response = client.post(
         "/v1/suggestions", content=b"{not json", headers={"content-type": "application/json"}

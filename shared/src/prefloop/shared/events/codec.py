@@ -1,6 +1,12 @@
-"""The one place where events meet their wire format (protobuf from proto/)."""
+"""The one place where events meet their wire format (protobuf from proto/).
+
+Decoding also checks what the handlers behind it rely on (ids are UUIDs,
+text follows the text rule, lengths are bounded), so a record that would
+fail an INSERT goes to the DLQ here instead of stopping a consumer."""
 
 from __future__ import annotations
+
+from uuid import UUID
 
 from google.protobuf.message import DecodeError as _ProtoDecodeError
 
@@ -16,6 +22,11 @@ from prefloop.shared.events.types import (
     SuggestionsServed,
     UserErased,
 )
+from prefloop.shared.text import text_problem
+
+MAX_IDEA_CHARS = 2000
+MAX_TEXT_CHARS = 2000
+MAX_NAME_CHARS = 128  # user ids, model versions, template versions
 
 
 class DecodeError(ValueError):
@@ -106,16 +117,38 @@ def _require(condition: bool, message: str) -> None:
         raise DecodeError(message)
 
 
+def _uuid(value: str, what: str) -> str:
+    try:
+        UUID(value)
+    except ValueError:
+        raise DecodeError(f"{what} is not a UUID: {value[:60]!r}") from None
+    return value
+
+
+def _clean(value: str, what: str, limit: int = MAX_NAME_CHARS, multiline: bool = False) -> str:
+    _require(len(value) <= limit, f"{what} is {len(value)} characters long, the limit is {limit}")
+    problem = text_problem(value, multiline)
+    _require(problem is None, f"{what} {problem}")
+    return value
+
+
+def _checked_suggestion(s: pb.Suggestion, what: str) -> ServedSuggestion:
+    _uuid(s.id, f"{what} id")
+    _clean(s.text, f"{what} text", MAX_TEXT_CHARS)
+    _clean(s.model_version, f"{what} model_version")
+    return _suggestion(s)
+
+
 def _served(msg: pb.SuggestionsServed) -> SuggestionsServed:
     _require(bool(msg.suggestion_set_id), "SuggestionsServed without suggestion_set_id")
     _require(len(msg.suggestions) > 0, "SuggestionsServed without suggestions")
     return SuggestionsServed(
-        suggestion_set_id=msg.suggestion_set_id,
-        idea=msg.idea,
-        prompt_template_version=msg.prompt_template_version,
-        model_version=msg.model_version,
-        user_id=msg.user_id or None,
-        suggestions=tuple(_suggestion(s) for s in msg.suggestions),
+        suggestion_set_id=_uuid(msg.suggestion_set_id, "suggestion_set_id"),
+        idea=_clean(msg.idea, "idea", MAX_IDEA_CHARS, multiline=True),
+        prompt_template_version=_clean(msg.prompt_template_version, "prompt_template_version"),
+        model_version=_clean(msg.model_version, "model_version"),
+        user_id=_clean(msg.user_id, "user_id") or None,
+        suggestions=tuple(_checked_suggestion(s, "suggestion") for s in msg.suggestions),
         served_at_ms=msg.served_at_ms,
     )
 
@@ -124,21 +157,21 @@ def _feedback_topic(msg: pb.FeedbackTopicMessage) -> FeedbackRecorded | UserEras
     kind = msg.WhichOneof("kind")
     if kind == "user_erased":
         _require(bool(msg.user_erased.user_id), "UserErased without user_id")
-        return UserErased(msg.user_erased.user_id, msg.user_erased.erased_at_ms)
+        return UserErased(_clean(msg.user_erased.user_id, "user_id"), msg.user_erased.erased_at_ms)
     _require(kind == "feedback_recorded", "feedback message carries no event")
     rec = msg.feedback_recorded
     _require(rec.action in _ACTIONS_BACK, f"FeedbackRecorded with unknown action {rec.action}")
     _require(bool(rec.feedback_id), "FeedbackRecorded without feedback_id")
     return FeedbackRecorded(
-        feedback_id=rec.feedback_id,
-        suggestion_set_id=rec.suggestion_set_id,
+        feedback_id=_uuid(rec.feedback_id, "feedback_id"),
+        suggestion_set_id=_uuid(rec.suggestion_set_id, "suggestion_set_id"),
         action=_ACTIONS_BACK[rec.action],
-        idea=rec.idea,
-        prompt_template_version=rec.prompt_template_version,
-        chosen_text=rec.chosen_text or None,
-        chosen_model_version=rec.chosen_model_version or None,
-        rejected=tuple(_suggestion(s) for s in rec.rejected),
-        user_id=rec.user_id or None,
+        idea=_clean(rec.idea, "idea", MAX_IDEA_CHARS, multiline=True),
+        prompt_template_version=_clean(rec.prompt_template_version, "prompt_template_version"),
+        chosen_text=_clean(rec.chosen_text, "chosen_text", MAX_TEXT_CHARS) or None,
+        chosen_model_version=_clean(rec.chosen_model_version, "chosen_model_version") or None,
+        rejected=tuple(_checked_suggestion(s, "rejected suggestion") for s in rec.rejected),
+        user_id=_clean(rec.user_id, "user_id") or None,
         recorded_at_ms=rec.recorded_at_ms,
     )
 
@@ -148,7 +181,7 @@ def _adapter(msg: pb.AdapterEvent) -> AdapterEvent:
     _require(bool(msg.version), "AdapterEvent without version")
     return AdapterEvent(
         type=_ADAPTER_TYPES_BACK[msg.type],
-        version=msg.version,
+        version=_clean(msg.version, "version"),
         base_model=msg.base_model,
         path=msg.path,
         parent_version=msg.parent_version or None,

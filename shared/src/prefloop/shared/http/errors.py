@@ -9,6 +9,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from prefloop.shared.text import TextRefused
+from prefloop.shared.text.rule import REFUSED
+
 log = logging.getLogger(__name__)
 
 
@@ -70,7 +73,13 @@ def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Re
         if isinstance(item, dict):
             problems.append(f"{item.get('key', 'body')}: {item.get('message', 'invalid')}")
     detail = "; ".join(problems) or str(exc.detail)
+    if REFUSED in detail:  # well-formed, but text the rule refuses (shared/text)
+        return _body("text_refused", detail, 422)
     return _body("invalid_request", detail, 400)
+
+
+def _text_refused(_: Request[Any, Any, Any], exc: TextRefused) -> Response[dict[str, str]]:
+    return _body("text_refused", str(exc), 422)
 
 
 _CODES = {
@@ -95,6 +104,7 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dic
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApplicationError: _application_error,
     ValidationException: _validation_error,
+    TextRefused: _text_refused,
     HTTPException: _http_error,
     Exception: _unexpected,
 }

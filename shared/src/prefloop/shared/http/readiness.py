@@ -11,7 +11,8 @@ from prefloop.shared.kafka import ConsumerLoop
 
 class ConsumingServiceState:
     """What the lifespan opens; /readyz answers 200 once the pool is open and the
-    consumer really consumes (partitions assigned)."""
+    consumer really consumes (partitions assigned), and 503 with the reason
+    while its handler keeps failing (its database is away)."""
 
     def __init__(self) -> None:
         self.pool: ConnectionPool[Any] | None = None
@@ -22,4 +23,5 @@ class ConsumingServiceState:
             return ["database"]
         if self.consumer is None or not self.consumer.ready:
             return ["event consumer"]
-        return []
+        stuck = self.consumer.stuck
+        return [f"event consumer (stuck: {stuck})"] if stuck else []

@@ -1,28 +1,27 @@
 """A consumer thread: decode, hand typed events on, commit after the effect is durable.
 
 A payload that does not decode goes to the topic's DLQ and consumption goes
-on. A handler that fails (database down) is retried with backoff, and the
-offset is only committed after it succeeded: at-least-once, handlers dedupe.
+on. A handler that fails because its database is away is retried with
+backoff until it succeeds; one that fails otherwise is retried a few times,
+then record by record, and the record that still fails alone goes to the DLQ
+with the error (failures.py). Offsets are committed only after the effect is
+durable or the record is in the DLQ: at-least-once, handlers dedupe.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
-from tenacity import (
-    Retrying,
-    before_sleep_log,
-    retry_if_exception_type,
-    stop_when_event_set,
-    wait_exponential,
-)
+from tenacity import RetryCallState, Retrying, before_sleep_log, retry_if_exception_type, wait_exponential
 
 from prefloop.shared.events import DecodeError, Event, decode
+from prefloop.shared.kafka.failures import is_transient
 from prefloop.shared.kafka.producer import EventPublisher
 from prefloop.shared.observability.metrics import CONSUMER_LAG, DLQ_MESSAGES
 
@@ -32,6 +31,21 @@ log = logging.getLogger(__name__)
 SESSION_TIMEOUT_MS = 6000
 # Also the rebalance timeout: it bounds how long a group join can wait.
 MAX_POLL_INTERVAL_MS = 30000
+# Tries of a batch (then of each of its records) that fails for a reason
+# other than an absent dependency, before its records are suspected.
+POISON_ATTEMPTS = 3
+# A handler failing this long (a dependency away) makes the consumer stuck.
+STUCK_AFTER_S = 30.0
+RETRY_WAIT_S = 0.5  # first backoff between tries; it doubles up to 10 s
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record was read, to put it in the DLQ as it came."""
+
+    partition: int
+    offset: int
+    payload: bytes
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,11 @@ class Record:
     topic: str
     key: str | None
     event: Event
+    origin: Origin | None = None
+
+
+class _Stopping(Exception):
+    """The consumer stops while a handler still fails: nothing is committed."""
 
 
 Handler = Callable[[Sequence[Record]], None]
@@ -75,11 +94,21 @@ class ConsumerLoop:
         self.caught_up = threading.Event()
         # Set once partitions are assigned: the service really consumes.
         self.assigned = threading.Event()
+        self._failing_since: float | None = None
+        self._last_failure = ""
 
     @property
     def ready(self) -> bool:
         """Consuming for real: partitions assigned (group) or caught up (broadcast)."""
         return self.assigned.is_set() if self._group_id is not None else self.caught_up.is_set()
+
+    @property
+    def stuck(self) -> str | None:
+        """Why consumption has not moved for a while (its handler keeps failing), or None."""
+        since = self._failing_since
+        if since is None or time.monotonic() - since < STUCK_AFTER_S:
+            return None
+        return f"{self._name} handler failing for {time.monotonic() - since:.0f} s: {self._last_failure}"
 
     def start(self) -> None:
         self._thread.start()
@@ -124,6 +153,8 @@ class ConsumerLoop:
                 continue
             try:
                 self._consume(consumer)
+            except _Stopping:
+                return
             except Exception:
                 log.exception("consumer %s failed; reconnecting", self._name)
                 self._stop.wait(2.0)
@@ -170,24 +201,72 @@ class ConsumerLoop:
             topic: str = message.topic  # type: ignore[attr-defined]
             key = message.key.decode() if message.key else None  # type: ignore[attr-defined]
             value: bytes = message.value  # type: ignore[attr-defined]
+            origin = Origin(message.partition, message.offset, value)  # type: ignore[attr-defined]
             try:
-                decoded.append(Record(topic, key, decode(topic, value)))
+                decoded.append(Record(topic, key, decode(topic, value), origin))
             except DecodeError as exc:
                 log.warning("undecodable message on %s sent to DLQ: %s", topic, exc)
-                self._dlq.publish_raw(f"{topic}.dlq", key or "", value)
-                DLQ_MESSAGES.labels(topic=topic).inc()
-        if decoded:
-            # Stopping while the handler keeps failing raises RetryError: the
-            # batch is not committed and is read again on the next start.
-            for attempt in Retrying(
-                wait=wait_exponential(multiplier=0.5, max=10),
-                stop=stop_when_event_set(self._stop),
-                retry=retry_if_exception_type(Exception),
-                before_sleep=before_sleep_log(log, logging.WARNING),
-                reraise=True,
-            ):
+                self._dead_letter(topic, key, origin, "undecodable", str(exc))
+        if not decoded:
+            return
+        if self._handled(decoded) is None:
+            return
+        log.warning(
+            "consumer %s: a batch of %d keeps failing; retrying it record by record", self._name, len(decoded)
+        )
+        for record in decoded:
+            error = self._handled([record])
+            if error is not None and record.origin is not None:
+                log.error("consumer %s: %s sent to DLQ: %s", self._name, record.topic, error)
+                self._dead_letter(record.topic, record.key, record.origin, "handler_failed", error)
+
+    def _handled(self, records: list[Record]) -> str | None:
+        """Run the handler until it succeeds (None) or has failed POISON_ATTEMPTS
+        times for a reason other than an absent dependency (that reason)."""
+
+        def give_up(state: RetryCallState) -> bool:
+            if self._stop.is_set():
+                return True
+            error = state.outcome.exception() if state.outcome else None
+            transient = error is not None and is_transient(error)
+            return not transient and state.attempt_number >= POISON_ATTEMPTS
+
+        retrying = Retrying(
+            wait=wait_exponential(multiplier=RETRY_WAIT_S, max=10),
+            stop=give_up,
+            retry=retry_if_exception_type(Exception),
+            before_sleep=before_sleep_log(log, logging.WARNING),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
                 with attempt:
-                    self._handler(decoded)
+                    try:
+                        self._handler(records)
+                    except Exception as exc:
+                        self._failing_since = self._failing_since or time.monotonic()
+                        self._last_failure = f"{type(exc).__name__}: {exc}"[:300]
+                        raise
+        except Exception as exc:
+            if self._stop.is_set():
+                # Stopping while the handler still fails: not committed, read again at the next start.
+                raise _Stopping from exc
+            return f"{type(exc).__name__}: {exc}"[:1000]
+        finally:
+            if not self._stop.is_set():
+                self._failing_since = None
+        return None
+
+    def _dead_letter(self, topic: str, key: str | None, origin: Origin, reason: str, error: str) -> None:
+        """The record as it came, with why and where from in its headers."""
+        headers = [
+            ("error", error.encode()),
+            ("reason", reason.encode()),
+            ("origin", f"{topic}/{origin.partition}/{origin.offset}".encode()),
+            ("consumer", self._name.encode()),
+        ]
+        self._dlq.publish_raw(f"{topic}.dlq", key or "", origin.payload, headers=headers)
+        DLQ_MESSAGES.labels(topic=topic, reason=reason).inc()
 
     def _track_positions(self, consumer: KafkaConsumer, got_records: bool) -> None:
         """Report lag from the fetch high-water mark (Tansu's end_offsets() is

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Protocol
 
 from kafka import KafkaProducer
@@ -16,7 +17,9 @@ class EventPublisher(Protocol):
 
     def publish(self, topic: str, key: str, event: Event) -> None: ...
 
-    def publish_raw(self, topic: str, key: str, payload: bytes) -> None: ...
+    def publish_raw(
+        self, topic: str, key: str, payload: bytes, headers: Sequence[tuple[str, bytes]] = ()
+    ) -> None: ...
 
     def close(self) -> None: ...
 
@@ -57,15 +60,22 @@ class KafkaEventPublisher:
     def publish(self, topic: str, key: str, event: Event) -> None:
         self.publish_raw(topic, key, encode(event))
 
-    def publish_raw(self, topic: str, key: str, payload: bytes) -> None:
+    def publish_raw(
+        self, topic: str, key: str, payload: bytes, headers: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
         """Send and wait for the broker's acknowledgement."""
-        self.publish_many([(topic, key, payload)])
+        self.publish_many([(topic, key, payload)], headers)
 
-    def publish_many(self, items: list[tuple[str, str, bytes]]) -> None:
+    def publish_many(
+        self, items: list[tuple[str, str, bytes]], headers: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
         """Send a batch, then wait for every acknowledgement (raises on the first failure)."""
         producer = self._connect()
         try:
-            futures = [producer.send(topic, key=key.encode(), value=payload) for topic, key, payload in items]
+            futures = [
+                producer.send(topic, key=key.encode(), value=payload, headers=list(headers) or None)
+                for topic, key, payload in items
+            ]
             producer.flush(timeout=self._timeout_s)
             for future in futures:
                 future.get(timeout=self._timeout_s)

@@ -14,8 +14,8 @@ CONSUMER_LAG = Gauge(
 )
 DLQ_MESSAGES = Counter(
     "prefloop_dlq_messages_total",
-    "Undecodable messages sent to a DLQ, by source topic",
-    ["topic"],
+    "Records sent to a DLQ, by source topic and reason (undecodable, handler_failed)",
+    ["topic", "reason"],
 )
 OUTBOX_BACKLOG = Gauge(
     "prefloop_outbox_backlog", "Outbox rows not yet acknowledged by the broker", ["service"]

@@ -6,19 +6,21 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from prefloop.shared.text import CleanLine, CleanText
+
 
 class SuggestRequest(BaseModel):
-    idea: str = Field(min_length=1, max_length=2000)
+    idea: CleanText = Field(min_length=1, max_length=2000)
     n: int = Field(default=4, ge=2, le=8)
-    user_id: str = Field(min_length=1, max_length=128)
+    user_id: CleanLine = Field(min_length=1, max_length=128)
 
 
 class ChoiceRequest(BaseModel):
     suggestion_set_id: str
     action: Literal["accept", "edit", "reject_all"]
     suggestion_id: str | None = None
-    edited_text: str | None = Field(default=None, max_length=2000)
-    user_id: str = Field(min_length=1, max_length=128)
+    edited_text: CleanLine | None = Field(default=None, max_length=2000)
+    user_id: CleanLine = Field(min_length=1, max_length=128)
 
 
 class LoopState(BaseModel):

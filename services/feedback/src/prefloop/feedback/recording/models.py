@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from prefloop.shared.events import FeedbackAction
+from prefloop.shared.text import CleanLine, CleanText
 
 MAX_TITLE_CHARS = 300
 
@@ -27,8 +28,9 @@ class FeedbackIn(BaseModel):
     suggestion_set_id: UUID
     action: FeedbackAction
     suggestion_id: UUID | None = None
-    edited_text: str | None = Field(default=None, max_length=MAX_TITLE_CHARS)
-    user_id: str | None = Field(default=None, max_length=128)
+    # Line breaks are allowed here to be refused by name (single line) by the service rules.
+    edited_text: CleanText | None = Field(default=None, max_length=MAX_TITLE_CHARS)
+    user_id: CleanLine | None = Field(default=None, max_length=128)
 
 
 class FeedbackOut(BaseModel):

@@ -16,6 +16,7 @@ from prefloop.shared.auth import ADMIN
 from prefloop.shared.events import FEEDBACK, UserErased
 from prefloop.shared.http import BadRequest
 from prefloop.shared.outbox import enqueue
+from prefloop.shared.text import check_text
 
 MAX_USER_ID = 128
 
@@ -39,4 +40,4 @@ def erase_user(pool: ConnectionPool[Any], user_id: str) -> ErasureOut:
 def delete_user(user_id: FromPath[str], pool: NamedDependency[ConnectionPool[Any]]) -> ErasureOut:
     if len(user_id) > MAX_USER_ID:
         raise BadRequest(f"user_id is {len(user_id)} characters long, the limit is {MAX_USER_ID}")
-    return erase_user(pool, user_id)
+    return erase_user(pool, check_text(user_id, "user_id"))

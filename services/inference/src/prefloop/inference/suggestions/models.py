@@ -6,14 +6,16 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from prefloop.shared.text import CleanLine, CleanText
+
 
 class SuggestionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    idea: str = Field(min_length=1, max_length=2000, description="the video idea")
+    idea: CleanText = Field(min_length=1, max_length=2000, description="the video idea")
     n: int = Field(default=4, ge=1, le=8, description="how many titles")
-    user_id: str | None = Field(default=None, max_length=128)
-    model_version: str | None = Field(
+    user_id: CleanLine | None = Field(default=None, max_length=128)
+    model_version: CleanLine | None = Field(
         default=None, max_length=64, description='pin "base" or a registered adapter version'
     )
 

@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 
 from prefloop.shared.auth import ADMIN
 from prefloop.shared.http import NotFound
+from prefloop.shared.text import CleanText, check_text
 from prefloop.trainer.registry.repository import AdapterDetail, AdapterOut
 from prefloop.trainer.registry.service import RegistryService
 
 
 class ChangeRequest(BaseModel):
-    reason: str = Field(default="operator", max_length=500)
+    reason: CleanText = Field(default="operator", max_length=500)
 
 
 Change = Annotated[ChangeRequest | None, Body()]
@@ -37,14 +38,14 @@ def get_active_adapter(registry: NamedDependency[RegistryService]) -> AdapterOut
 
 @get("/v1/adapters/{version:str}", sync_to_thread=True)
 def get_adapter(version: FromPath[str], registry: NamedDependency[RegistryService]) -> AdapterDetail:
-    return registry.get(version)
+    return registry.get(check_text(version, "version"))
 
 
 @post("/v1/adapters/{version:str}/activate", status_code=200, sync_to_thread=True, opt=ADMIN)
 def activate_adapter(
     version: FromPath[str], registry: NamedDependency[RegistryService], data: Change = None
 ) -> dict[str, str]:
-    registry.activate(version, (data or ChangeRequest()).reason)
+    registry.activate(check_text(version, "version"), (data or ChangeRequest()).reason)
     return {"active": version}
 
 
