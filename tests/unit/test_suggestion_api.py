@@ -159,13 +159,53 @@ def test_health_readiness_and_metrics(client: TestClient) -> None:
 
 
 def test_a_client_over_its_rate_limit_gets_429(tmp_path: Path, publisher: FakePublisher) -> None:
-    with _client(tmp_path, FakeEngine(), publisher, rate_limit_per_minute=2) as client:
-        codes = [client.post("/v1/suggestions", json={"idea": "ok", "n": 1}).status_code for _ in range(3)]
-        assert codes == [200, 200, 429]
-        limited = client.post("/v1/suggestions", json={"idea": "ok", "n": 1})
+    keys = ["k1", "k2"]
+    with _client(tmp_path, FakeEngine(), publisher, rate_limit_per_minute=2, api_keys=keys) as client:
+
+        def post(key: str) -> int:
+            response = client.post("/v1/suggestions", json={"idea": "ok", "n": 1}, headers={"X-API-Key": key})
+            return response.status_code
+
+        assert [post("k1") for _ in range(3)] == [200, 200, 429]
+        limited = client.post("/v1/suggestions", json={"idea": "ok", "n": 1}, headers={"X-API-Key": "k1"})
         assert limited.json()["error"] == "rate_limited"
-        other_key = client.post(
-            "/v1/suggestions", json={"idea": "ok", "n": 1}, headers={"X-API-Key": "another"}
-        )
-        assert other_key.status_code == 200  # limits are per key
+        assert post("k2") == 200  # limits are per valid key
+        # made-up keys count by client address: rotating them does not escape the limit
+        assert [post(f"made-up-{i}") for i in range(3)] == [403, 403, 429]
         assert client.get("/healthz").status_code == 200  # probes are not metered
+
+
+def test_keys_only_count_in_x_api_key_or_as_a_bearer_token(tmp_path: Path, publisher: FakePublisher) -> None:
+    with _client(tmp_path, FakeEngine(), publisher, api_keys=["k1"]) as client:
+
+        def post(headers: dict[str, str]) -> int:
+            return client.post("/v1/suggestions", json={"idea": "ok", "n": 1}, headers=headers).status_code
+
+        assert post({"Authorization": "k1"}) == 401
+        assert post({"Authorization": "Basic k1"}) == 401
+        assert post({"Authorization": "Bearer k1"}) == 200
+        assert post({"Authorization": "bearer k1"}) == 200
+
+
+@pytest.mark.parametrize(
+    ("content", "headers", "status"),
+    [
+        (b'{"idea": "cats"}', {"content-type": "text/plain"}, 415),
+        (b'{"idea": "cats"}', {}, 415),
+        (b"[" * 30_000, {"content-type": "application/json"}, 400),
+        (b'{"idea": "cats"}', {"content-type": "application/json; charset=utf-8"}, 200),
+    ],
+)
+def test_bodies_must_be_json_by_their_content_type(
+    client: TestClient, content: bytes, headers: dict[str, str], status: int
+) -> None:
+    response = client.post("/v1/suggestions", content=content, headers=headers)
+    assert response.status_code == status
+    if status == 415:
+        assert response.json()["detail"].startswith("send the body as application/json")
+
+
+def test_a_body_over_the_limit_is_refused_even_where_no_body_is_read(client: TestClient) -> None:
+    response = client.request("GET", "/v1/models", content=b"x" * 100_000)
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"

@@ -96,4 +96,5 @@ def create_app(settings: FeedbackSettings) -> Litestar:
         },
         guards=[api_key_guard(settings.api_keys), admin_guard(settings.admin_token)],
         rate_limit_per_minute=settings.rate_limit_per_minute,
+        api_keys=settings.api_keys,
     )

@@ -125,4 +125,5 @@ def create_app(
         },
         guards=[api_key_guard(settings.api_keys)],
         rate_limit_per_minute=settings.rate_limit_per_minute,
+        api_keys=settings.api_keys,
     )

@@ -161,4 +161,5 @@ def create_app(settings: TrainerSettings) -> Litestar:
         },
         guards=[api_key_guard(settings.api_keys), admin_guard(settings.admin_token)],
         rate_limit_per_minute=settings.rate_limit_per_minute,
+        api_keys=settings.api_keys,
     )

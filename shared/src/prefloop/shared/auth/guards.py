@@ -10,17 +10,10 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
+from prefloop.shared.auth.keys import api_key_of
 from prefloop.shared.http.errors import Forbidden, Unauthorized
 
 _OPEN_PATHS = ("/healthz", "/readyz", "/metrics", "/schema")
-
-
-def _bearer_or_header(connection: ASGIConnection[Any, Any, Any, Any], header: str) -> str | None:
-    value = connection.headers.get(header)
-    if value:
-        return value
-    auth = connection.headers.get("authorization", "")
-    return auth.removeprefix("Bearer ").strip() or None
 
 
 def api_key_guard(keys: Sequence[str]) -> Guard:
@@ -29,9 +22,9 @@ def api_key_guard(keys: Sequence[str]) -> Guard:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not accepted or connection.url.path.startswith(_OPEN_PATHS):
             return
-        given = _bearer_or_header(connection, "x-api-key")
+        given = api_key_of(connection)
         if given is None:
-            raise Unauthorized("missing API key: send it in the X-API-Key header")
+            raise Unauthorized("missing API key: send it in the X-API-Key header (or Authorization: Bearer)")
         if not any(hmac.compare_digest(given.encode(), key) for key in accepted):
             raise Forbidden("the API key is not valid")
 

@@ -7,9 +7,11 @@ from prefloop.shared.http.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    PayloadTooLarge,
     ServiceUnavailable,
     Unauthorized,
     Unprocessable,
+    UnsupportedMediaType,
 )
 
 __all__ = [
@@ -18,9 +20,11 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "NotFound",
+    "PayloadTooLarge",
     "ReadyCheck",
     "ServiceUnavailable",
     "Unauthorized",
     "Unprocessable",
+    "UnsupportedMediaType",
     "build_app",
 ]

@@ -19,13 +19,13 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.template import TemplateConfig
 from litestar.types import ControllerRouterHandler, Guard
 
+from prefloop.shared.auth.keys import api_key_of
+from prefloop.shared.http.bodies import MAX_BODY_BYTES, check_body
 from prefloop.shared.http.errors import EXCEPTION_HANDLERS
 
 # Returns the names of dependencies that are not ready (empty when ready).
 ReadyCheck = Callable[[], list[str]]
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
-
-MAX_BODY_BYTES = 64 * 1024
 
 
 _UNMETERED = ["/metrics", "/healthz", "/readyz", "/schema"]
@@ -35,17 +35,28 @@ class MetricsController(PrometheusController):
     path = "/metrics"
 
 
-def _client_identity(request: Request[Any, Any, Any]) -> str:
-    key = request.headers.get("x-api-key")
-    return f"key:{key}" if key else f"addr:{request.client.host if request.client else 'unknown'}"
+def _client_identity(api_keys: Sequence[str]) -> Callable[[Request[Any, Any, Any]], str]:
+    """A valid key counts as itself; anything else (no key, made-up keys) counts
+    by client address, so rotating invented keys does not escape the limit."""
+    valid = set(api_keys)
+
+    def identity(request: Request[Any, Any, Any]) -> str:
+        key = api_key_of(request)
+        if key is not None and key in valid:
+            return f"key:{key}"
+        return f"addr:{request.client.host if request.client else 'unknown'}"
+
+    return identity
 
 
-def _rate_limit(per_minute: int) -> list[DefineMiddleware]:
+def _rate_limit(per_minute: int, api_keys: Sequence[str]) -> list[DefineMiddleware]:
     """A per-key (or per-address) limit; over it, requests get 429."""
     if per_minute <= 0:
         return []
     config = RateLimitConfig(
-        rate_limit=("minute", per_minute), exclude=_UNMETERED, identifier_for_request=_client_identity
+        rate_limit=("minute", per_minute),
+        exclude=_UNMETERED,
+        identifier_for_request=_client_identity(api_keys),
     )
     return [config.middleware]
 
@@ -58,6 +69,7 @@ def build_app(
     dependencies: dict[str, Any] | None = None,
     guards: Sequence[Guard] = (),
     rate_limit_per_minute: int = 0,
+    api_keys: Sequence[str] = (),
     middleware: Sequence[DefineMiddleware] = (),
     template_config: TemplateConfig[Any] | None = None,
 ) -> Litestar:
@@ -84,7 +96,8 @@ def build_app(
         dependencies=dependencies,
         guards=list(guards),
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[prometheus.middleware, *_rate_limit(rate_limit_per_minute), *middleware],
+        middleware=[prometheus.middleware, *_rate_limit(rate_limit_per_minute, api_keys), *middleware],
+        before_request=check_body,
         template_config=template_config,
         openapi_config=OpenAPIConfig(title=f"prefloop {service}", version="1", path="/schema"),
         request_max_body_size=MAX_BODY_BYTES,

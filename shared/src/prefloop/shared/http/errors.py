@@ -54,6 +54,16 @@ class Unprocessable(ApplicationError):
     code = "unprocessable"
 
 
+class PayloadTooLarge(ApplicationError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(ApplicationError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
 class ServiceUnavailable(ApplicationError):
     status_code = 503
     code = "unavailable"
@@ -96,6 +106,14 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
     return _body(_CODES.get(exc.status_code, "http_error"), str(exc.detail), exc.status_code)
 
 
+def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, str]]:
+    # The JSON decoder recurses per nesting level: a body of thousands of
+    # nested brackets is bad input, not a server fault.
+    if "deserializing" in str(exc):
+        return _body("invalid_request", "the JSON body nests too deeply", 400)
+    return _unexpected(request, exc)
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, str]]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _body("internal_error", "an unexpected error occurred; it was logged", 500)
@@ -106,5 +124,6 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ValidationException: _validation_error,
     TextRefused: _text_refused,
     HTTPException: _http_error,
+    RecursionError: _too_deep,
     Exception: _unexpected,
 }

@@ -18,6 +18,7 @@ from prefloop.console.operate.actions import ACTIONS
 from prefloop.console.operate.chart import acceptance_svg
 from prefloop.console.operate.versions import version_rows
 from prefloop.console.upstream import Answer, Upstream, UpstreamUnavailable
+from prefloop.shared.http.bodies import FORM
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 AnyRequest = Request[Any, Any, Any]
@@ -88,7 +89,7 @@ async def _operate_context(upstream: Upstream) -> dict[str, Any]:
     }
 
 
-@post("/operate/login", status_code=303)
+@post("/operate/login", status_code=303, opt=FORM)
 async def login(
     request: AnyRequest, upstream: NamedDependency[Upstream], data: Annotated[LoginForm, Form]
 ) -> Redirect:
@@ -105,7 +106,7 @@ async def login(
     return Redirect("/operate")
 
 
-@post("/operate/logout", status_code=303)
+@post("/operate/logout", status_code=303, opt=FORM)
 async def logout(request: AnyRequest) -> Redirect:
     request.clear_session()
     return Redirect("/operate")
@@ -117,7 +118,7 @@ def _said(name: str, answer: Answer) -> str:
     return f"{ACTIONS[name].label} refused. {answer.detail}"
 
 
-@post("/operate/actions", status_code=303)
+@post("/operate/actions", status_code=303, opt=FORM)
 async def act(
     request: AnyRequest, upstream: NamedDependency[Upstream], data: Annotated[ActionForm, Form]
 ) -> Redirect:
