@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
+from prometheus_client import REGISTRY
 
 from prefloop.inference.app import create_app
 from prefloop.inference.settings import InferenceSettings
@@ -209,3 +210,25 @@ def test_a_body_over_the_limit_is_refused_even_where_no_body_is_read(client: Tes
     response = client.request("GET", "/v1/models", content=b"x" * 100_000)
     assert response.status_code == 413
     assert response.json()["error"] == "payload_too_large"
+
+
+def test_answers_that_are_not_titles_are_never_served_and_counted_by_reason(
+    tmp_path: Path, publisher: FakePublisher
+) -> None:
+    outputs = [
+        "A single line, no quotes, no explanation.",
+        "[Original Title]",
+        "How the heart pumps blood. How the heart pumps blood.",
+        "How the Heart Pumps Blood, Explained",
+        "Inside a Beating Heart",
+    ]
+    before = REGISTRY.get_sample_value("prefloop_titles_dropped_total", {"reason": "prompt echo"}) or 0.0
+    with _client(tmp_path, FakeEngine(outputs=outputs), publisher) as client:
+        response = client.post("/v1/suggestions", json={"idea": "how the heart pumps blood", "n": 2})
+    assert sorted(s["text"] for s in response.json()["suggestions"]) == [
+        "How the Heart Pumps Blood, Explained",
+        "Inside a Beating Heart",
+    ]
+    after = REGISTRY.get_sample_value("prefloop_titles_dropped_total", {"reason": "prompt echo"})
+    assert after is not None
+    assert after > before

@@ -36,12 +36,32 @@ def test_decorations_are_removed(raw: str, expected: str) -> None:
         ("Hi", True, "too short"),
         ("word " * 40, True, "too long"),
         ("How I saved my sourdough starter after it died in", False, "unfinished"),
+        ("A single line, no quotes, no explanation.", True, "prompt echo"),
+        ("A single line, no quotes, no explanation. Octopus minds", True, "prompt echo"),
+        ("Reply with one title only", True, "prompt echo"),
+        ("[Original Title]", True, "placeholder"),
+        ("Octopus Minds: {Your Hook Here}", True, "placeholder"),
+        ("How the heart pumps blood. How the heart pumps blood.", True, "repeated fragment"),
+        ("Why Octoc\ufffd\ufffd are so smart", True, "broken characters"),
     ],
 )
 def test_unusable_candidates_are_dropped(raw: str, finished: bool, reason: str) -> None:
     result = clean_title(raw, finished)
     assert result.title is None
     assert result.reason == reason
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Drawing a Single Line Portrait in Ten Minutes",
+        "No Quotes Needed: Writing Dialogue Without Them",
+        "Octopus Minds (and Why They Matter)",
+        "Left, Right, Left: Marching Band Drills",
+    ],
+)
+def test_titles_that_merely_share_a_word_with_those_rules_are_kept(title: str) -> None:
+    assert clean_title(title).title == title
 
 
 def test_a_clean_title_is_reported_unchanged() -> None:

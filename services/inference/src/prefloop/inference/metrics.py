@@ -12,6 +12,11 @@ RAW_GENERATIONS = Counter(
     "Raw model generations by cleaning outcome (clean, cleaned, dropped)",
     ["outcome"],
 )
+TITLES_DROPPED = Counter(
+    "prefloop_titles_dropped_total",
+    "Raw generations dropped by cleaning, by reason (prompt echo, placeholder, chatter, ...)",
+    ["reason"],
+)
 ADAPTER_SWAPS = Counter("prefloop_adapter_swaps_total", "Active adapter switches")
 ADAPTER_SWAP_SECONDS = Histogram(
     "prefloop_adapter_swap_duration_seconds", "Validate + load + switch time of an adapter"

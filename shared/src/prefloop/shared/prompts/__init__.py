@@ -6,9 +6,16 @@ every event carries the template version and both sides render through here.
 
 from prefloop.shared.prompts.template import (
     PROMPT_TEMPLATE_VERSION,
+    instruction_phrases,
     normalise_idea,
     prompt_messages,
     render_prompt,
 )
 
-__all__ = ["PROMPT_TEMPLATE_VERSION", "normalise_idea", "prompt_messages", "render_prompt"]
+__all__ = [
+    "PROMPT_TEMPLATE_VERSION",
+    "instruction_phrases",
+    "normalise_idea",
+    "prompt_messages",
+    "render_prompt",
+]

@@ -16,6 +16,13 @@ class ChatTokenizer(Protocol):
     def apply_chat_template(self, conversation: Any, **kwargs: Any) -> Any: ...
 
 
+def instruction_phrases() -> list[str]:
+    """The prompt's own clauses ("a single line", "no quotes", ...), lowercased:
+    a title that repeats one is the model echoing its instructions."""
+    clauses = re.split(r"[.:,;]", _SYSTEM + ". Video idea: Title:")
+    return [c.strip().lower() for c in clauses if len(c.split()) >= 2 or c.strip().lower() == "title"]
+
+
 def normalise_idea(idea: str) -> str:
     """Collapse whitespace and case so the same idea hashes the same way."""
     return re.sub(r"\s+", " ", idea).strip().lower()

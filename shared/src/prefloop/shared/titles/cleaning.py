@@ -1,13 +1,18 @@
 """Clean one raw generation into a single title line, or drop it.
 
 Small models answer with numbering, quotes, "Title:" prefixes, markdown and
-chatter around the title; users need one clean line.
+chatter around the title; users need one clean line. Some answers are not
+titles at all and are dropped with a reason: the prompt's own instructions
+echoed back, template placeholders ("[Original Title]"), one fragment said
+twice, broken characters.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from prefloop.shared.prompts import instruction_phrases
 
 MIN_CHARS = 8
 MAX_CHARS = 100
@@ -29,6 +34,45 @@ _CHATTER = re.compile(
     r"thank|hope|let me|feel free|[a-z]:\s)",
     re.IGNORECASE,
 )
+
+
+_PLACEHOLDER = re.compile(r"[\[{<][^\]}>]{1,40}[\]}>]")
+_WORD = re.compile(r"[\w']+")
+_ECHOES = [_WORD.findall(phrase) for phrase in instruction_phrases()]
+REPEAT_WORDS = 3  # a run of this many words said twice in one title is a repetition
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+def _contains(words: list[str], phrase: list[str]) -> bool:
+    size = len(phrase)
+    return any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
+
+
+def _echoes_prompt(title: str) -> bool:
+    """One long clause of the prompt, or two of its short ones ("a single line,
+    no quotes"): a title may say "no quotes" by chance, not both."""
+    words = _words(title)
+    found = [phrase for phrase in _ECHOES if len(phrase) >= 2 and _contains(words, phrase)]
+    return any(len(phrase) >= 4 for phrase in found) or len(found) >= 2
+
+
+def _repeats_a_fragment(title: str) -> bool:
+    words = _words(title)
+    runs = [tuple(words[i : i + REPEAT_WORDS]) for i in range(len(words) - REPEAT_WORDS + 1)]
+    return len(runs) != len(set(runs))
+
+
+# Checks on a decorated-free title, in order: (reason, is it unusable).
+_NOT_TITLES = (
+    ("broken characters", lambda t: "\ufffd" in t),
+    ("prompt echo", _echoes_prompt),
+    ("placeholder", lambda t: bool(_PLACEHOLDER.search(t))),
+    ("repeated fragment", _repeats_a_fragment),
+)
+DROP_REASONS = ("empty", "unfinished", "chatter", "too short", "too long", *(r for r, _ in _NOT_TITLES))
 
 
 @dataclass(frozen=True)
@@ -70,4 +114,7 @@ def clean_title(raw: str, finished: bool = True) -> CleanResult:
         return CleanResult(None, True, "too short")
     if len(title) > MAX_CHARS:
         return CleanResult(None, True, "too long")
+    for reason, unusable in _NOT_TITLES:
+        if unusable(title):
+            return CleanResult(None, True, reason)
     return CleanResult(title, changed)

@@ -10,7 +10,12 @@ import uuid
 
 from prefloop.inference.adapters import AdapterManager, UnknownVersion
 from prefloop.inference.engines import Engine
-from prefloop.inference.metrics import INTERLEAVED_SETS, RAW_GENERATIONS, SUGGESTIONS_SERVED
+from prefloop.inference.metrics import (
+    INTERLEAVED_SETS,
+    RAW_GENERATIONS,
+    SUGGESTIONS_SERVED,
+    TITLES_DROPPED,
+)
 from prefloop.inference.suggestions.models import (
     SuggestionOut,
     SuggestionRequest,
@@ -137,6 +142,7 @@ async def distinct_titles(
             result = clean_title(completion.text, completion.finished)
             if result.title is None:
                 RAW_GENERATIONS.labels(outcome="dropped").inc()
+                TITLES_DROPPED.labels(reason=result.reason).inc()
                 continue
             RAW_GENERATIONS.labels(outcome="cleaned" if result.changed else "clean").inc()
             titles.setdefault(result.title.casefold(), result.title)
