@@ -63,6 +63,16 @@ def test_unexpected_files_are_refused(store: AdapterStore, saved_adapter: Path) 
         store.validate("v1", BASE, max_rank=8)
 
 
+def test_a_file_the_manifest_does_not_list_is_refused(store: AdapterStore, saved_adapter: Path) -> None:
+    store.write("v1", saved_adapter, parent=None, base_model=BASE)
+    manifest_path = store.root / "v1" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["files"]["adapter_model.safetensors"]
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(AdapterRefused, match=r"does not list \['adapter_model.safetensors'\]"):
+        store.validate("v1", BASE, max_rank=8)
+
+
 def test_non_lora_adapters_are_refused(store: AdapterStore, saved_adapter: Path, tmp_path: Path) -> None:
     other = tmp_path / "ia3"
     other.mkdir()

@@ -113,3 +113,11 @@ def test_a_consumer_whose_handler_keeps_failing_says_it_is_stuck(monkeypatch: py
     assert consumer.stuck is not None
     assert "handler failing for" in consumer.stuck
     assert "connection refused" in consumer.stuck
+
+
+def test_a_kafka_client_without_the_internals_it_reads_is_refused_loudly() -> None:
+    class Changed:
+        _cluster = object()
+
+    with pytest.raises(consumer_module.IncompatibleKafkaClient, match=r"3\.0\.12"):
+        consumer_module.check_client(Changed())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram, Info
 
+from prefloop.shared.titles import DROP_REASONS
+
 SUGGESTIONS_SERVED = Counter(
     "prefloop_suggestions_served_total", "Suggestions served, by model version", ["model_version"]
 )
@@ -17,6 +19,8 @@ TITLES_DROPPED = Counter(
     "Raw generations dropped by cleaning, by reason (prompt echo, placeholder, chatter, ...)",
     ["reason"],
 )
+for _reason in DROP_REASONS:  # every reason shows, at 0 until it happens
+    TITLES_DROPPED.labels(reason=_reason)
 ADAPTER_SWAPS = Counter("prefloop_adapter_swaps_total", "Active adapter switches")
 ADAPTER_SWAP_SECONDS = Histogram(
     "prefloop_adapter_swap_duration_seconds", "Validate + load + switch time of an adapter"

@@ -131,6 +131,10 @@ class AdapterStore:
         unexpected = present - _ALLOWED_FILES
         if unexpected:
             raise AdapterRefused(f"adapter {version!r} holds unexpected files {sorted(unexpected)}")
+        unlisted = present - set(manifest.files) - {MANIFEST}
+        if unlisted:
+            # A file the manifest does not vouch for would load unchecked.
+            raise AdapterRefused(f"adapter {version!r}: the manifest does not list {sorted(unlisted)}")
         for name, digest in manifest.files.items():
             if name not in _ALLOWED_FILES or not (folder / name).is_file():
                 raise AdapterRefused(f"adapter {version!r} lacks {name}")

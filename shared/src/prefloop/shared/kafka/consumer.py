@@ -60,6 +60,22 @@ class _Stopping(Exception):
     """The consumer stops while a handler still fails: nothing is committed."""
 
 
+class IncompatibleKafkaClient(RuntimeError):
+    """kafka-python no longer has the internals this consumer reads."""
+
+
+def check_client(consumer: KafkaConsumer) -> None:
+    """Topic ids come from kafka-python's cluster metadata, which has no public
+    accessor: a release that changes it must stop consumption loudly, not
+    make it reconnect forever."""
+    cluster = getattr(consumer, "_cluster", None)
+    if not callable(getattr(cluster, "topic_id", None)):
+        raise IncompatibleKafkaClient(
+            "kafka-python's KafkaConsumer._cluster.topic_id is gone: this consumer was written for "
+            "kafka-python 3.0.12 (requirements/constraints.txt); pin it back or port the topic-id check"
+        )
+
+
 Handler = Callable[[Sequence[Record]], None]
 
 
@@ -96,6 +112,7 @@ class ConsumerLoop:
         self.assigned = threading.Event()
         self._failing_since: float | None = None
         self._last_failure = ""
+        self._fatal: str | None = None
 
     @property
     def ready(self) -> bool:
@@ -105,6 +122,8 @@ class ConsumerLoop:
     @property
     def stuck(self) -> str | None:
         """Why consumption has not moved for a while (its handler keeps failing), or None."""
+        if self._fatal:
+            return self._fatal
         since = self._failing_since
         if since is None or time.monotonic() - since < STUCK_AFTER_S:
             return None
@@ -128,6 +147,11 @@ class ConsumerLoop:
             max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
             heartbeat_interval_ms=2000,
         )
+        try:
+            check_client(consumer)
+        except IncompatibleKafkaClient:
+            consumer.close()
+            raise
         if self._group_id is None:
             partitions = [
                 TopicPartition(topic, p)
@@ -147,6 +171,10 @@ class ConsumerLoop:
         while not self._stop.is_set():
             try:
                 consumer = self._connect()
+            except IncompatibleKafkaClient as exc:
+                log.critical("consumer %s stopped: %s", self._name, exc)
+                self._fatal = f"{self._name} stopped: {exc}"
+                return
             except Exception as exc:
                 log.warning("consumer %s cannot reach the broker (%s); retrying", self._name, exc)
                 self._stop.wait(2.0)

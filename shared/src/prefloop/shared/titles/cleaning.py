@@ -10,6 +10,7 @@ twice, broken characters.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from prefloop.shared.prompts import instruction_phrases
@@ -65,14 +66,17 @@ def _repeats_a_fragment(title: str) -> bool:
     return len(runs) != len(set(runs))
 
 
-# Checks on a decorated-free title, in order: (reason, is it unusable).
-_NOT_TITLES = (
+# Checks on a title freed of its decorations, in order: (reason, is it unusable).
+_CHECKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("chatter", lambda t: bool(_CHATTER.match(t))),
+    ("too short", lambda t: len(t) < MIN_CHARS or len(t.split()) < 2),
+    ("too long", lambda t: len(t) > MAX_CHARS),
     ("broken characters", lambda t: "\ufffd" in t),
     ("prompt echo", _echoes_prompt),
     ("placeholder", lambda t: bool(_PLACEHOLDER.search(t))),
     ("repeated fragment", _repeats_a_fragment),
 )
-DROP_REASONS = ("empty", "unfinished", "chatter", "too short", "too long", *(r for r, _ in _NOT_TITLES))
+DROP_REASONS = ("empty", "unfinished", *(reason for reason, _ in _CHECKS))
 
 
 @dataclass(frozen=True)
@@ -99,22 +103,12 @@ def clean_title(raw: str, finished: bool = True) -> CleanResult:
     lines = [line.strip() for line in raw.strip().splitlines() if line.strip()]
     if not lines:
         return CleanResult(None, True, "empty")
-    first = lines[0]
-    title = _strip_decorations(first)
-    changed = title != raw.strip()
-    if len(lines) > 1:
-        # More lines means more than a title; the first line is the title only
-        # when the generation stopped cleanly after it.
-        finished = True
-    if not finished:
+    title = _strip_decorations(lines[0])
+    # More lines means more than a title; the first line is the title only
+    # when the generation stopped cleanly after it.
+    if not (finished or len(lines) > 1):
         return CleanResult(None, True, "unfinished")
-    if _CHATTER.match(title):
-        return CleanResult(None, True, "chatter")
-    if len(title) < MIN_CHARS or len(title.split()) < 2:
-        return CleanResult(None, True, "too short")
-    if len(title) > MAX_CHARS:
-        return CleanResult(None, True, "too long")
-    for reason, unusable in _NOT_TITLES:
-        if unusable(title):
-            return CleanResult(None, True, reason)
-    return CleanResult(title, changed)
+    reason = next((reason for reason, unusable in _CHECKS if unusable(title)), None)
+    if reason is not None:
+        return CleanResult(None, True, reason)
+    return CleanResult(title, title != raw.strip())
