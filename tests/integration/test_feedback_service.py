@@ -27,6 +27,7 @@ from prefloop.shared.events import (
     UserErased,
 )
 from prefloop.shared.kafka import KafkaEventPublisher, Record
+from prefloop.shared.outbox import prune_sent
 from tests.integration.conftest import eventually, query, read_topic
 
 ADMIN = "admin-secret"
@@ -264,23 +265,90 @@ def test_erasing_a_user_needs_the_admin_token_and_tells_the_trainer(
     database_url: str,
     bootstrap: str,
 ) -> None:
-    served = served_set(user_id="erase-me")
-    publish_and_wait(publisher, database_url, served)
+    own, anonymous = served_set(user_id="erase-me"), served_set(user_id="erase-me")
+    for served in (own, anonymous):
+        publish_and_wait(publisher, database_url, served)
     client.post(
         "/v1/feedback",
-        json={"suggestion_set_id": served.suggestion_set_id, "action": "reject_all", "user_id": "erase-me"},
+        json={"suggestion_set_id": own.suggestion_set_id, "action": "reject_all", "user_id": "erase-me"},
     )
+    # feedback sent without a user id, on a set served to the user, is theirs too
+    client.post(
+        "/v1/feedback",
+        json={
+            "suggestion_set_id": anonymous.suggestion_set_id,
+            "action": "accept",
+            "suggestion_id": anonymous.suggestions[0].id,
+        },
+    )
+    recorded = eventually(
+        lambda: [
+            e
+            for e in feedback_events(bootstrap)
+            if getattr(e, "suggestion_set_id", None) == anonymous.suggestion_set_id
+        ],
+        what="the anonymous feedback on Kafka",
+    )
+    assert recorded[0].user_id == "erase-me"
+    eventually(
+        lambda: not query(database_url, "feedback", "SELECT 1 FROM outbox WHERE sent_at IS NULL"),
+        what="the relay to send the outbox",
+    )
+
     assert client.delete("/v1/users/erase-me").status_code == 401
     assert client.delete("/v1/users/erase-me", headers={"X-Admin-Token": "wrong"}).status_code == 403
     response = client.delete("/v1/users/erase-me", headers={"X-Admin-Token": ADMIN})
     assert response.status_code == 200
-    assert response.json() == {"user_id": "erase-me", "feedback_deleted": 1, "sets_deleted": 1}
-    assert query(database_url, "feedback", "SELECT * FROM feedback WHERE user_id = 'erase-me'") == []
+    assert response.json() == {
+        "user_id": "erase-me",
+        "feedback_deleted": 2,
+        "sets_deleted": 2,
+        "outbox_deleted": 2,
+    }
+    assert query(database_url, "feedback", "SELECT * FROM feedback") == []
+    # no payload of the user is left in the outbox, sent or not: only the erasure itself
+    left = query(database_url, "feedback", "SELECT key FROM outbox")
+    assert [row["key"] for row in left] == ["erase-me"]
     events = eventually(
-        lambda: [e for e in feedback_events(bootstrap) if isinstance(e, UserErased)],
+        lambda: [
+            e for e in feedback_events(bootstrap) if isinstance(e, UserErased) and e.user_id == "erase-me"
+        ],
         what="UserErased on Kafka",
     )
-    assert events[0].user_id == "erase-me"
+    assert len(events[0].feedback_ids) == 2
+
+    # a set served before the erasure that arrives late (or a replay) is not stored again
+    # (same key, same partition: once the marker set is stored, the replay was seen)
+    later = served_set(user_id="someone-else")
+    publisher.publish(SUGGESTIONS.name, "same-key", own)
+    publisher.publish(SUGGESTIONS.name, "same-key", later)
+    eventually(
+        lambda: query(database_url, "feedback", "SELECT user_id FROM suggestion_sets"),
+        what="the marker set",
+    )
+    stored = query(database_url, "feedback", "SELECT user_id FROM suggestion_sets")
+    assert stored == [{"user_id": "someone-else"}]
+
+
+def test_sent_outbox_rows_are_pruned_after_the_retention_window(
+    client: TestClient, publisher: KafkaEventPublisher, database_url: str
+) -> None:
+    served = served_set()
+    publish_and_wait(publisher, database_url, served)
+    client.post("/v1/feedback", json={"suggestion_set_id": served.suggestion_set_id, "action": "reject_all"})
+    eventually(
+        lambda: query(database_url, "feedback", "SELECT 1 FROM outbox WHERE sent_at IS NOT NULL"),
+        what="the outbox row to be sent",
+    )
+    pool = open_pool(database_url, "feedback")
+    try:
+        assert prune_sent(pool, retention_s=3600) == 0  # just sent: kept for now
+        with pool.connection() as conn:
+            conn.execute("UPDATE outbox SET sent_at = now() - interval '2 hours'")
+        assert prune_sent(pool, retention_s=3600) == 1
+    finally:
+        pool.close()
+    assert query(database_url, "feedback", "SELECT 1 FROM outbox") == []
 
 
 def test_an_undecodable_served_event_goes_to_the_dlq_and_consumption_goes_on(

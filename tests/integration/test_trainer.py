@@ -177,6 +177,12 @@ def test_a_round_trains_stores_registers_and_announces_a_version(
     outbox = query(database_url, SCHEMA, "SELECT topic, key FROM outbox ORDER BY id")
     assert outbox == [{"topic": ADAPTERS.name, "key": version}] * 2
     assert runner.tick() is None  # nothing new: no round
+    # which feedback it trained on (ids only) and the side each idea was given, kept
+    trained = query(database_url, SCHEMA, "SELECT count(DISTINCT feedback_id) AS n FROM round_feedback")
+    sides = query(
+        database_url, SCHEMA, "SELECT held_out, count(*) AS n FROM idea_sides GROUP BY 1 ORDER BY 1"
+    )
+    assert [(s["held_out"], s["n"]) for s in sides] == [(False, trained[0]["n"]), (True, 6 - trained[0]["n"])]
 
 
 def test_too_few_pairs_start_a_round_once_the_maximum_interval_has_passed(
@@ -208,6 +214,9 @@ def test_the_next_round_warm_starts_from_the_active_version(runner: RoundRunner,
     window = adapters[second]["manifest"]["data_window"]
     assert window["replayed_pairs"] == 5  # replay_pairs of the fixture's policy
     assert window["train_pairs"] + window["held_out_pairs"] == 3 + 5
+    # the replayed ideas kept the side the first round gave them
+    sides = {r["idea_hash"]: r["held_out"] for r in query(database_url, SCHEMA, "SELECT * FROM idea_sides")}
+    assert len(sides) == 7
     assert adapters[second]["status"] == "active"
     assert adapters[first]["status"] == "retired"
 

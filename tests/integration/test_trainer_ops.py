@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from prefloop.shared.events import ADAPTERS, FEEDBACK, AdapterEventType
+from prefloop.shared.events import ADAPTERS, FEEDBACK, AdapterEventType, UserErased
 from prefloop.shared.kafka import KafkaEventPublisher
 from prefloop.trainer.app import create_app
 from prefloop.trainer.settings import TrainerSettings
@@ -110,3 +110,52 @@ def test_paused_training_starts_no_round_until_resumed(
     assert client.get("/v1/training/runs").json() == []
     assert client.post("/v1/training/resume", headers=ADMIN).json() == {"paused": False}
     eventually(lambda: active(client) != "base", timeout_s=120, what="a round after resume")
+
+
+def test_a_version_says_it_learned_from_erased_data_and_a_round_from_base_leaves_it_behind(
+    client: TestClient, publisher: KafkaEventPublisher
+) -> None:
+    gone = [feedback(user_id=None, idea=f"erased {i}") for i in range(3)]  # no user id on the event
+    for event in gone:
+        publisher.publish(FEEDBACK.name, event.suggestion_set_id, event)
+    tainted = eventually(
+        lambda: None if active(client) == "base" else active(client), timeout_s=120, what="round 1"
+    )
+    assert client.get(f"/v1/adapters/{tainted}").json()["learned_from_erased"] == []
+
+    # the feedback service names the erased feedback by id, whatever user the events carried
+    erased = UserErased("someone", 1, tuple(e.feedback_id for e in gone))
+    publisher.publish(FEEDBACK.name, "someone", erased)
+    lineage = eventually(
+        lambda: client.get(f"/v1/adapters/{tainted}").json()["learned_from_erased"], what="the erasure"
+    )
+    [(version, count)] = [(e["version"], e["erased_feedback"]) for e in lineage]
+    assert version == tainted
+    assert 0 < count <= len(gone)  # the ones on the training side of the split
+
+    refused = client.post(f"/v1/adapters/{tainted}/retire", headers=ADMIN, json={"reason": "erased data"})
+    assert refused.status_code == 409
+    assert "roll it back" in refused.json()["detail"]
+
+    kept = [feedback(idea=f"kept {i}") for i in range(3)]
+    for event in kept:
+        publisher.publish(FEEDBACK.name, event.suggestion_set_id, event)
+    eventually(lambda: client.get("/v1/training/status").json()["waiting_pairs"] >= 9, what="new pairs")
+    client.post("/v1/training/pause", headers=ADMIN)  # the next round is the one asked for
+    asked = client.post(
+        "/v1/training/runs", headers=ADMIN, json={"reason": "leave erased data", "from_base": True}
+    )
+    assert asked.status_code == 202
+    client.post("/v1/training/resume", headers=ADMIN)
+    clean = eventually(
+        lambda: None if active(client) in ("base", tainted) else active(client),
+        timeout_s=120,
+        what="the round",
+    )
+    detail = client.get(f"/v1/adapters/{clean}").json()
+    assert detail["parent"] is None
+    assert detail["learned_from_erased"] == []
+    assert client.get("/v1/training/runs").json()[0]["trigger"] == "on_demand_from_base"
+    retired = client.post(f"/v1/adapters/{tainted}/retire", headers=ADMIN, json={"reason": "erased data"})
+    assert retired.status_code == 200
+    assert retired.json()["status"] == "retired"

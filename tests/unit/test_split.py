@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prefloop.trainer.pairs.builder import idea_hash
-from prefloop.trainer.training.split import split_by_idea
+from prefloop.trainer.training.split import assign_sides, split_by_idea, split_by_sides
 
 
 @dataclass(frozen=True)
@@ -46,3 +46,23 @@ def test_the_training_side_is_never_empty() -> None:
     train, held_out = split_by_idea(pairs, 0.999)
     assert len(train) == 1
     assert len(held_out) == 3
+
+
+def test_a_known_idea_keeps_its_side_whatever_the_round_holds() -> None:
+    first, second = idea_hash("first idea"), idea_hash("second idea")
+    # both known on the training side: no round moves one across to make a held-out side
+    pairs = [P(first, 0), P(second, 1)]
+    assert split_by_idea(pairs, 0.5, known={first: False, second: False}) == (pairs, [])
+    # a new idea is the one moved when a side would be empty
+    third = idea_hash("third idea")
+    with_new = [*pairs, P(third, 2)]
+    sides = assign_sides([first, second, third], 0.01, known={first: False, second: False})
+    assert sides == {first: False, second: False, third: True}
+    assert split_by_sides(with_new, sides) == (pairs, [P(third, 2)])
+
+
+def test_held_out_ideas_stay_held_out() -> None:
+    ideas = [idea_hash(f"idea {i}") for i in range(30)]
+    first_round = assign_sides(ideas[:20], 0.25, known={})
+    later = assign_sides(ideas, 0.25, known=first_round)
+    assert {h: later[h] for h in first_round} == first_round

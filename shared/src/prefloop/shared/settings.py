@@ -57,6 +57,13 @@ class PrefloopSettings(BaseSettings):
         description="requests per minute per API key (or client address); 0 disables the limit",
     )
 
+    outbox_retention_s: float = Field(
+        default=3600.0,
+        gt=0,
+        validation_alias=_global("PREFLOOP_OUTBOX_RETENTION_S"),
+        description="how long outbox rows the broker acknowledged are kept before they are deleted",
+    )
+
     @field_validator("api_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:

@@ -27,7 +27,7 @@ from prefloop.shared.events import SUGGESTIONS
 from prefloop.shared.http import ServiceUnavailable, build_app
 from prefloop.shared.http.readiness import ConsumingServiceState
 from prefloop.shared.kafka import ConsumerLoop, KafkaEventPublisher
-from prefloop.shared.outbox import OutboxRelay
+from prefloop.shared.outbox import OutboxRelay, prune_sent
 from prefloop.shared.workers import PeriodicWorker
 
 SCHEMA = "feedback"
@@ -54,6 +54,7 @@ def create_app(settings: FeedbackSettings) -> Litestar:
             PeriodicWorker("outbox-relay", settings.relay_interval_s, relay.drain),
             PeriodicWorker("pending-expiry", 5.0, lambda: expire_pending(pool, settings.pending_ttl_s)),
             PeriodicWorker("stats-export", 15.0, lambda: export_stats(pool, settings.stats_window_hours)),
+            PeriodicWorker("outbox-prune", 60.0, lambda: prune_sent(pool, settings.outbox_retention_s)),
         ]
         runtime.consumer = ConsumerLoop(
             bootstrap,

@@ -23,7 +23,7 @@ from prefloop.shared.http import ServiceUnavailable, build_app
 from prefloop.shared.http.readiness import ConsumingServiceState
 from prefloop.shared.kafka import ConsumerLoop, KafkaEventPublisher
 from prefloop.shared.models import resolve_base_model
-from prefloop.shared.outbox import OutboxRelay
+from prefloop.shared.outbox import OutboxRelay, prune_sent
 from prefloop.shared.workers import PeriodicWorker
 from prefloop.trainer.canary.judge import CanaryJudge, CanaryPolicy, feedback_canaries
 from prefloop.trainer.export.routes import export_pairs
@@ -33,6 +33,7 @@ from prefloop.trainer.registry.routes import (
     get_active_adapter,
     get_adapter,
     get_adapters,
+    retire_adapter,
     rollback_adapter,
 )
 from prefloop.trainer.registry.service import RegistryService
@@ -97,6 +98,8 @@ def create_app(settings: TrainerSettings) -> Litestar:
             on_change=relay.wake,
         )
         canary_worker = PeriodicWorker("canary", settings.canary_check_interval_s, judge.tick)
+        retention_s = settings.outbox_retention_s
+        prune_worker = PeriodicWorker("outbox-prune", 60.0, lambda: prune_sent(pool, retention_s))
         consumer = ConsumerLoop(
             bootstrap,
             [FEEDBACK.name],
@@ -109,14 +112,14 @@ def create_app(settings: TrainerSettings) -> Litestar:
             pool, store, settings.base_model, settings.max_adapter_rank, on_change=relay.wake
         )
         await asyncio.to_thread(runtime.registry.restate_serving, settings.canary_fraction)
-        for part in (relay, round_worker, canary_worker, consumer):
+        for part in (relay, round_worker, canary_worker, prune_worker, consumer):
             part.start()
         runtime.pool, runtime.rounds, runtime.consumer = pool, rounds, consumer
         try:
             yield
         finally:
             runtime.pool = None
-            for part in (consumer, canary_worker, round_worker, relay):
+            for part in (consumer, prune_worker, canary_worker, round_worker, relay):
                 await asyncio.to_thread(part.stop)
             publisher.close()
             pool.close()
@@ -144,6 +147,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
             get_adapter,
             activate_adapter,
             rollback_adapter,
+            retire_adapter,
             list_runs,
             request_run,
             pause_training,

@@ -84,7 +84,9 @@ def encode(event: Event) -> bytes:
         )
         return pb.FeedbackTopicMessage(feedback_recorded=recorded).SerializeToString()
     if isinstance(event, UserErased):
-        erased = pb.UserErased(user_id=event.user_id, erased_at_ms=event.erased_at_ms)
+        erased = pb.UserErased(
+            user_id=event.user_id, erased_at_ms=event.erased_at_ms, feedback_ids=list(event.feedback_ids)
+        )
         return pb.FeedbackTopicMessage(user_erased=erased).SerializeToString()
     return pb.AdapterEvent(
         type=_ADAPTER_TYPES[event.type],
@@ -157,7 +159,9 @@ def _feedback_topic(msg: pb.FeedbackTopicMessage) -> FeedbackRecorded | UserEras
     kind = msg.WhichOneof("kind")
     if kind == "user_erased":
         _require(bool(msg.user_erased.user_id), "UserErased without user_id")
-        return UserErased(_clean(msg.user_erased.user_id, "user_id"), msg.user_erased.erased_at_ms)
+        erased = msg.user_erased
+        ids = tuple(_uuid(i, "erased feedback id") for i in erased.feedback_ids)
+        return UserErased(_clean(erased.user_id, "user_id"), erased.erased_at_ms, ids)
     _require(kind == "feedback_recorded", "feedback message carries no event")
     rec = msg.feedback_recorded
     _require(rec.action in _ACTIONS_BACK, f"FeedbackRecorded with unknown action {rec.action}")

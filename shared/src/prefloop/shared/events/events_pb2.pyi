@@ -206,17 +206,25 @@ class UserErased(_message.Message):
 
     USER_ID_FIELD_NUMBER: _builtins.int
     ERASED_AT_MS_FIELD_NUMBER: _builtins.int
+    FEEDBACK_IDS_FIELD_NUMBER: _builtins.int
     user_id: _builtins.str
     erased_at_ms: _builtins.int
+    @_builtins.property
+    def feedback_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The erased feedback, ids only: what the trainer must drop and remember
+        having trained on, whichever user id the feedback itself carried.
+        """
+
     def __init__(
         self,
         *,
         user_id: _builtins.str = ...,
         erased_at_ms: _builtins.int = ...,
+        feedback_ids: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["erased_at_ms", b"erased_at_ms", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["erased_at_ms", b"erased_at_ms", "feedback_ids", b"feedback_ids", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

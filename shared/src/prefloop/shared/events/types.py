@@ -57,6 +57,7 @@ class FeedbackRecorded:
 class UserErased:
     user_id: str
     erased_at_ms: int
+    feedback_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

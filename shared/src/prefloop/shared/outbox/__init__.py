@@ -2,6 +2,6 @@
 transaction; a relay publishes the events. Postgres is the source of truth,
 Kafka is delivery."""
 
-from prefloop.shared.outbox.relay import OutboxRelay, enqueue
+from prefloop.shared.outbox.relay import OutboxRelay, enqueue, prune_sent
 
-__all__ = ["OutboxRelay", "enqueue"]
+__all__ = ["OutboxRelay", "enqueue", "prune_sent"]

@@ -25,11 +25,31 @@ class BatchPublisher(Protocol):
 # Each service's schema has this table (see its migrations):
 #   outbox (id bigserial PRIMARY KEY, topic text, key text, payload bytea,
 #           created_at timestamptz, sent_at timestamptz)
+# and, where events carry users' data, a user_id text column.
 
 
-def enqueue(conn: Connection[Any], topic: str, key: str, event: Event) -> None:
-    """Queue an event inside the caller's transaction."""
-    conn.execute("INSERT INTO outbox (topic, key, payload) VALUES (%s, %s, %s)", (topic, key, encode(event)))
+def enqueue(conn: Connection[Any], topic: str, key: str, event: Event, user_id: str | None = None) -> None:
+    """Queue an event inside the caller's transaction; `user_id` names whose
+    data the event carries, so erasing that user can delete the row."""
+    if user_id is None:
+        conn.execute(
+            "INSERT INTO outbox (topic, key, payload) VALUES (%s, %s, %s)", (topic, key, encode(event))
+        )
+    else:
+        conn.execute(
+            "INSERT INTO outbox (topic, key, payload, user_id) VALUES (%s, %s, %s, %s)",
+            (topic, key, encode(event), user_id),
+        )
+
+
+def prune_sent(pool: ConnectionPool[Any], retention_s: float) -> int:
+    """Delete rows the broker acknowledged longer than `retention_s` ago: Kafka
+    holds them now, and an outbox that keeps every payload keeps every user's data."""
+    with pool.connection() as conn:
+        deleted = conn.execute(
+            "DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => %s)", (retention_s,)
+        ).rowcount
+    return int(deleted)
 
 
 class OutboxRelay:

@@ -55,9 +55,10 @@ def announce(conn: Connection[Row], feedback: Row, served: Row, suggestions: lis
         shown=[ServedSuggestion(str(s["id"]), s["idx"], s["text"], s["model_version"]) for s in suggestions],
         suggestion_id=str(feedback["suggestion_id"]) if feedback["suggestion_id"] else None,
         edited_text=feedback["edited_text"],
-        user_id=feedback["user_id"],
+        # whose data it is: the one who sent it, else the one it was served to
+        user_id=feedback["user_id"] or served["user_id"],
     )
-    enqueue(conn, FEEDBACK_TOPIC.name, str(served["id"]), event)
+    enqueue(conn, FEEDBACK_TOPIC.name, str(served["id"]), event, user_id=event.user_id)
     FEEDBACK.labels(action=event.action.value, model_version=served["model_version"]).inc()
 
 

@@ -12,10 +12,20 @@ from psycopg_pool import ConnectionPool
 from prefloop.feedback.metrics import SETS_RECEIVED
 from prefloop.feedback.recording import resolve
 from prefloop.feedback.recording.service import lock_sets
+from prefloop.feedback.users.erasure import erased_before
 from prefloop.shared.events import SuggestionsServed
 from prefloop.shared.kafka import Record
 
 log = logging.getLogger(__name__)
+
+
+def _not_erased(conn: Any, sets: list[SuggestionsServed]) -> list[SuggestionsServed]:
+    """Sets served to a user before their erasure (late, or replayed) stay out."""
+    erased = erased_before(conn, sorted({s.user_id for s in sets if s.user_id}))
+    kept = [s for s in sets if not (s.user_id in erased and s.served_at_ms / 1000 <= erased[s.user_id])]
+    if len(kept) < len(sets):
+        log.info("left out %d served sets of erased users", len(sets) - len(kept))
+    return kept
 
 
 class ServedSetsHandler:
@@ -27,6 +37,9 @@ class ServedSetsHandler:
         if not sets:
             return
         with self._pool.connection() as conn, conn.transaction():
+            sets = _not_erased(conn, sets)
+            if not sets:
+                return
             # Locked before the insert: a feedback transaction on the same set
             # either committed its pending row before (seen below) or waits and
             # then finds the set. Without it both could miss each other and the

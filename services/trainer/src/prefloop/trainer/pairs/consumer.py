@@ -24,7 +24,7 @@ class FeedbackEventsHandler:
                 if isinstance(record.event, FeedbackRecorded):
                     self._store_feedback(conn, record.event)
                 elif isinstance(record.event, UserErased):
-                    erase_user(conn, record.event.user_id)
+                    erase_user(conn, record.event.user_id, record.event.feedback_ids)
 
     def _store_feedback(self, conn: Connection[Any], event: FeedbackRecorded) -> None:
         if (
@@ -32,6 +32,9 @@ class FeedbackEventsHandler:
             and conn.execute("SELECT 1 FROM erased_users WHERE user_id = %s", (event.user_id,)).fetchone()
         ):
             return  # erased users stay out, even of feedback that arrives later
+        erased = "SELECT 1 FROM erased_feedback WHERE feedback_id = %s"
+        if conn.execute(erased, (event.feedback_id,)).fetchone():
+            return  # a replay of erased feedback
         pairs, dropped = build_pairs(event)
         inserted = conn.execute(
             "INSERT INTO feedback_events (feedback_id, action, user_id, pairs, dropped_pairs) "
@@ -61,6 +64,17 @@ class FeedbackEventsHandler:
         PAIRS_DROPPED.inc(dropped)
 
 
-def erase_user(conn: Connection[Any], user_id: str) -> None:
+def erase_user(conn: Connection[Any], user_id: str, feedback_ids: Sequence[str] = ()) -> None:
+    """Drop the user's feedback and pairs (by user, and by the ids the feedback
+    service erased); remember the ids, so versions trained on them can say so."""
     conn.execute("INSERT INTO erased_users (user_id) VALUES (%s) ON CONFLICT DO NOTHING", (user_id,))
-    conn.execute("DELETE FROM feedback_events WHERE user_id = %s", (user_id,))
+    conn.execute(
+        "INSERT INTO erased_feedback (feedback_id) "
+        "SELECT feedback_id FROM feedback_events WHERE user_id = %s "
+        "UNION SELECT unnest(%s::uuid[]) ON CONFLICT DO NOTHING",
+        (user_id, list(feedback_ids)),
+    )
+    conn.execute(
+        "DELETE FROM feedback_events WHERE user_id = %s OR feedback_id = ANY(%s::uuid[])",
+        (user_id, list(feedback_ids)),
+    )

@@ -27,8 +27,46 @@ class AdapterOut(BaseModel):
     updated_at: datetime
 
 
+class ErasedTraining(BaseModel):
+    """A version in this one's lineage (itself or a parent it was warm-started
+    from) whose round trained on feedback that was later erased."""
+
+    version: str
+    erased_feedback: int
+
+
 class AdapterDetail(AdapterOut):
     manifest: dict[str, Any]
+    learned_from_erased: list[ErasedTraining]
+
+
+_ERASED_LINEAGE = """
+WITH RECURSIVE lineage AS (
+    SELECT version, parent, 0 AS depth FROM adapters WHERE version = %s
+    UNION ALL
+    SELECT a.version, a.parent, l.depth + 1 FROM adapters a JOIN lineage l ON a.version = l.parent
+)
+SELECT l.version, count(*) AS erased_feedback
+FROM lineage l
+JOIN training_runs r ON r.version = l.version
+JOIN round_feedback rf ON rf.round_id = r.id
+JOIN erased_feedback e ON e.feedback_id = rf.feedback_id
+GROUP BY l.version, l.depth
+ORDER BY l.depth
+"""
+
+
+def erased_lineage(conn: Connection[Any], version: str) -> list[ErasedTraining]:
+    return [ErasedTraining(**r) for r in conn.execute(_ERASED_LINEAGE, (version,)).fetchall()]
+
+
+def retire(conn: Connection[Any], version: str, reason: str) -> None:
+    """Take a version that does not serve out of use: it stays for inspection."""
+    lock_registry(conn)
+    conn.execute(
+        "UPDATE adapters SET status = 'retired', reason = %s, updated_at = now() WHERE version = %s",
+        (reason, version),
+    )
 
 
 def _now_ms() -> int:

@@ -49,6 +49,13 @@ def activate_adapter(
     return {"active": version}
 
 
+@post("/v1/adapters/{version:str}/retire", status_code=200, sync_to_thread=True, opt=ADMIN)
+def retire_adapter(
+    version: FromPath[str], registry: NamedDependency[RegistryService], data: Change = None
+) -> AdapterDetail:
+    return registry.retire(check_text(version, "version"), (data or ChangeRequest()).reason)
+
+
 @post("/v1/adapters/rollback", status_code=200, sync_to_thread=True, opt=ADMIN)
 def rollback_adapter(registry: NamedDependency[RegistryService], data: Change = None) -> dict[str, str]:
     return registry.rollback((data or ChangeRequest()).reason)

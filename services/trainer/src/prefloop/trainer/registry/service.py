@@ -35,9 +35,22 @@ class RegistryService:
     def get(self, version: str) -> AdapterDetail:
         with self._pool.connection() as conn:
             row = registry.get_adapter(conn, version)
+            erased = registry.erased_lineage(conn, version) if row else []
         if row is None:
             raise NotFound(f"adapter version {version!r} is not registered")
-        return AdapterDetail(**{k: row[k] for k in AdapterDetail.model_fields})
+        fields = {k: row[k] for k in AdapterDetail.model_fields if k in row}
+        return AdapterDetail(**fields, learned_from_erased=erased)
+
+    def retire(self, version: str, reason: str) -> AdapterDetail:
+        """Retire a version that neither serves nor runs as canary (roll back first)."""
+        detail = self.get(version)
+        if detail.status in ("active", "canary"):
+            raise Conflict(
+                f"adapter {version!r} is {detail.status}: roll it back or activate another version first"
+            )
+        with self._pool.connection() as conn, conn.transaction():
+            registry.retire(conn, version, reason)
+        return self.get(version)
 
     def activate(self, version: str, reason: str) -> AdapterOut | None:
         """Activate `version` ("base" included); returns it, or None for base."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import get, post
 from litestar.di import NamedDependency
+from litestar.params import Body
 from psycopg_pool import ConnectionPool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from prefloop.shared.auth import ADMIN
 from prefloop.shared.http import Conflict
@@ -59,13 +60,24 @@ def training_status(rounds: NamedDependency[RoundRunner]) -> TrainingStatus:
     return TrainingStatus(**asdict(rounds.status()))
 
 
+class RunRequest(ChangeRequest):
+    from_base: bool = Field(
+        default=False,
+        description="train from the base model on the newest pairs, used or not, instead of warm-starting "
+        "from the active version: a version that owes nothing to versions trained on erased data",
+    )
+
+
 @post("/v1/training/runs", status_code=202, sync_to_thread=True, opt=ADMIN)
-def request_run(rounds: NamedDependency[RoundRunner], data: Change = None) -> RunRequested:
+def request_run(
+    rounds: NamedDependency[RoundRunner], data: Annotated[RunRequest | None, Body()] = None
+) -> RunRequested:
+    asked = data or RunRequest()
     waiting = rounds.waiting_pairs()
-    if waiting == 0:
+    if waiting == 0 and not (asked.from_base and rounds.has_pairs()):
         raise Conflict("no new pairs to train on")
-    rounds.request()
-    log.info("round requested by an operator: %s", (data or ChangeRequest()).reason)
+    rounds.request(from_base=asked.from_base)
+    log.info("round requested by an operator (from base: %s): %s", asked.from_base, asked.reason)
     return RunRequested(requested=True, waiting_pairs=waiting)
 
 

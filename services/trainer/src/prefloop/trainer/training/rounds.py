@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from prefloop.shared.adapters import AdapterStore
@@ -35,14 +34,16 @@ from prefloop.trainer.metrics import (
 )
 from prefloop.trainer.registry import repository as registry
 from prefloop.trainer.settings import TrainerSettings
+from prefloop.trainer.training import round_store
 from prefloop.trainer.training.config import DPOHyperparameters
 from prefloop.trainer.training.dpo import DPOResult, RewardPlan, TrainingPair, run_dpo
 from prefloop.trainer.training.gate import candidate_refusal
 from prefloop.trainer.training.health import health_ideas
 from prefloop.trainer.training.judging import cross_fitted_margins
 from prefloop.trainer.training.reward import TitleReward
+from prefloop.trainer.training.round_store import PairRow, RoundRecord
 from prefloop.trainer.training.schedule import Clock, Trigger, due, next_round
-from prefloop.trainer.training.split import split_by_idea
+from prefloop.trainer.training.split import Sides, assign_sides, split_by_idea, split_by_sides
 
 log = logging.getLogger(__name__)
 
@@ -113,15 +114,6 @@ class RoundStatus:
     next_round: str  # a sentence: when the next round starts
 
 
-@dataclass(frozen=True)
-class _PairRow:
-    id: int
-    idea: str
-    idea_hash: str
-    chosen: str
-    rejected: str
-
-
 class RoundRunner:
     def __init__(
         self,
@@ -143,6 +135,7 @@ class RoundRunner:
         self._on_registered = on_registered
         self._trainer = trainer
         self._requested = threading.Event()
+        self._from_base = False  # the requested round starts from base, not the active version
         self._running = threading.Event()
         self._last_round_at = 0.0
         self._idle_since = time.monotonic()  # the maximum interval counts from start-up or the last round
@@ -152,22 +145,25 @@ class RoundRunner:
         """Mark runs a crash left 'running' as failed; drop half-written store folders."""
         with self._pool.connection() as conn:
             ACTIVE_ADAPTER.info({"version": registry.active_version(conn) or "base"})
-            conn.execute(
-                "UPDATE training_runs SET status = 'failed', finished_at = now(), "
-                "error = 'interrupted: the trainer stopped during the round' WHERE status = 'running'"
-            )
+            round_store.fail_interrupted_runs(conn)
         if self._store.root.exists():
             for tmp in self._store.root.glob(".tmp-*"):
                 shutil.rmtree(tmp, ignore_errors=True)
 
-    def request(self) -> None:
-        """Ask for a round now (on demand), whatever the pair count."""
+    def request(self, from_base: bool = False) -> None:
+        """Ask for a round now (on demand), whatever the pair count. `from_base`:
+        train from the base model on the newest pairs, used or not, so the new
+        version owes nothing to the active one (to leave erased data behind)."""
+        self._from_base = self._from_base or from_base
         self._requested.set()
+
+    def has_pairs(self) -> bool:
+        with self._pool.connection() as conn:
+            return bool(round_store.newest(conn, 1))
 
     def waiting_pairs(self) -> int:
         with self._pool.connection() as conn:
-            row = conn.execute("SELECT count(*) AS n FROM pairs WHERE round_id IS NULL").fetchone()
-        waiting = int(row["n"]) if row else 0
+            waiting = round_store.count_waiting(conn)
         PAIRS_WAITING.set(waiting)
         return waiting
 
@@ -176,11 +172,15 @@ class RoundRunner:
         waiting = self.waiting_pairs()
         if self.paused:
             return None
-        trigger = due(waiting, self._requested.is_set(), self._clock(), self._trigger())
+        requested = self._requested.is_set()
+        # A round from base trains on used pairs too: it needs none waiting.
+        from_base_now = requested and self._from_base
+        trigger = "on_demand" if from_base_now else due(waiting, requested, self._clock(), self._trigger())
         if trigger is None:
             return None
+        from_base, self._from_base = self._from_base, False
         self._requested.clear()
-        return self.run_round(trigger)
+        return self.run_round(trigger, from_base)
 
     def status(self) -> RoundStatus:
         """Where the schedule stands, for the people watching the loop."""
@@ -200,16 +200,16 @@ class RoundRunner:
     def _trigger(self) -> Trigger:
         return Trigger(self._policy.min_new_pairs, self._policy.cooldown_s, self._policy.max_interval_s)
 
-    def run_round(self, trigger: str) -> int:
+    def run_round(self, trigger: str, from_base: bool = False) -> int:
         self._running.set()
         try:
-            return self._run_round(trigger)
+            return self._run_round(trigger, from_base)
         finally:
             self._running.clear()
 
-    def _run_round(self, trigger: str) -> int:
+    def _run_round(self, trigger: str, from_base: bool) -> int:
         self._last_round_at = time.monotonic()
-        run_id, pairs, replay, parent = self._open_run(trigger)
+        run_id, pairs, replay, parent = self._open_run(trigger, from_base)
         work_dir = Path(tempfile.mkdtemp(prefix=f"round-{run_id}-"))
         try:
             version, refusal = self._train_and_record(run_id, pairs, replay, parent, work_dir)
@@ -217,11 +217,7 @@ class RoundRunner:
             log.exception("round %d failed", run_id)
             ROUNDS.labels(outcome="failed").inc()
             with self._pool.connection() as conn:
-                conn.execute(
-                    "UPDATE training_runs SET status = 'failed', finished_at = now(), error = %s "
-                    "WHERE id = %s",
-                    (f"{type(exc).__name__}: {exc}", run_id),
-                )
+                round_store.fail_run(conn, run_id, f"{type(exc).__name__}: {exc}")
             return run_id
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
@@ -239,46 +235,44 @@ class RoundRunner:
             log.info("round %d registered and activated %s", run_id, version)
         return run_id
 
-    def _open_run(self, trigger: str) -> tuple[int, list[_PairRow], list[_PairRow], str | None]:
-        with self._pool.connection() as conn:
-            run = conn.execute(
-                "INSERT INTO training_runs (trigger, status) VALUES (%s, 'running') RETURNING id", (trigger,)
-            ).fetchone()
-            assert run is not None
-            # The newest pairs, at most max_round_pairs, keep a round's time
-            # bounded; older waiting pairs stay waiting for the next rounds,
-            # so when users send faster than rounds train, nothing is dropped.
-            rows = conn.execute(
-                "SELECT id, idea, idea_hash, chosen, rejected FROM pairs WHERE round_id IS NULL "
-                "ORDER BY id DESC LIMIT %s",
-                (self._policy.max_round_pairs,),
-            ).fetchall()
-            replay = conn.execute(
-                "SELECT id, idea, idea_hash, chosen, rejected FROM pairs WHERE round_id IS NOT NULL "
-                "ORDER BY random() LIMIT %s",
-                (self._policy.replay_pairs,),
-            ).fetchall()
-            parent = registry.active_version(conn)
-        new = [_PairRow(**r) for r in reversed(rows)]
-        return int(run["id"]), new, [_PairRow(**r) for r in replay], parent
+    def _open_run(
+        self, trigger: str, from_base: bool
+    ) -> tuple[int, list[PairRow], list[PairRow], str | None]:
+        """The run row, its pairs, the replayed ones and the parent to start from.
 
-    def _history(self) -> list[_PairRow]:
+        The newest pairs, at most max_round_pairs, keep a round's time bounded;
+        older waiting pairs stay waiting for the next rounds, so when users
+        send faster than rounds train, nothing is dropped."""
+        limit = self._policy.max_round_pairs
+        with self._pool.connection() as conn:
+            run_id = round_store.open_run(conn, f"{trigger}_from_base" if from_base else trigger)
+            if from_base:
+                return run_id, round_store.newest(conn, limit), [], None
+            pairs = round_store.newest_waiting(conn, limit)
+            replay = round_store.replay_sample(conn, self._policy.replay_pairs)
+            return run_id, pairs, replay, registry.active_version(conn)
+
+    def _history(self) -> list[PairRow]:
         """The newest pairs, used or not: what the reward model is fitted on."""
         with self._pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT id, idea, idea_hash, chosen, rejected FROM pairs ORDER BY id DESC LIMIT %s",
-                (self._policy.reward_history_pairs,),
-            ).fetchall()
-        return [_PairRow(**r) for r in rows]
+            return round_store.newest(conn, self._policy.reward_history_pairs)
 
     def _train_and_record(
-        self, run_id: int, pairs: list[_PairRow], replay: list[_PairRow], parent: str | None, work_dir: Path
+        self, run_id: int, pairs: list[PairRow], replay: list[PairRow], parent: str | None, work_dir: Path
     ) -> tuple[str, str | None]:
         """Train a candidate, store it, register it, then activate or reject it.
 
-        The split is per idea and deterministic, so replayed pairs land on the
-        same side as in earlier rounds: held-out ideas never leak into training."""
-        train, held_out = split_by_idea(pairs + replay, self._policy.eval_fraction)
+        The split is per idea and each idea keeps the side it was first given
+        (stored), so replayed pairs land on the same side as in earlier rounds:
+        held-out ideas never leak into training."""
+        history = self._history() if self._policy.uses_reward_model else []
+        with self._pool.connection() as conn:
+            hashes = {p.idea_hash for p in [*pairs, *replay, *history]}
+            known = round_store.idea_sides(conn, hashes)
+            sides = assign_sides({p.idea_hash for p in pairs + replay}, self._policy.eval_fraction, known)
+            round_store.remember_sides(conn, {h: held for h, held in sides.items() if h not in known})
+        train, held_out = split_by_sides(pairs + replay, sides)
+        known = {**known, **sides}
         log.info(
             "round %d: %d train pairs, %d held-out pairs, parent %s",
             run_id,
@@ -286,9 +280,8 @@ class RoundRunner:
             len(held_out),
             parent or "base",
         )
-        history = self._history() if self._policy.uses_reward_model else []
-        plan = build_reward_plan(history, train, self._policy, seed=run_id)
-        agreed = agreed_pairs(history, train, self._policy)
+        plan = build_reward_plan(history, train, self._policy, seed=run_id, known=known)
+        agreed = agreed_pairs(history, train, self._policy, known=known)
         result = self._trainer(
             self._base_model_path(),
             [TrainingPair(p.idea, p.chosen, p.rejected) for p in agreed],
@@ -345,12 +338,17 @@ class RoundRunner:
                 )
             else:
                 registry.activate(conn, version, self._base_model, reason=f"round {run_id} passed the gate")
-            conn.execute("UPDATE pairs SET round_id = %s WHERE id = ANY(%s)", (run_id, [p.id for p in pairs]))
-            conn.execute(
-                "UPDATE training_runs SET status = 'succeeded', finished_at = now(), version = %s, "
-                "train_pairs = %s, eval_pairs = %s, metrics = %s, error = %s WHERE id = %s",
-                (version, len(agreed), len(held_out), Jsonb(metrics), refusal, run_id),
+            record = RoundRecord(
+                run_id=run_id,
+                version=version,
+                used_pair_ids=[p.id for p in pairs],
+                trained_feedback_ids=[p.feedback_id for p in agreed],
+                train_pairs=len(agreed),
+                eval_pairs=len(held_out),
+                metrics=metrics,
+                refusal=refusal,
             )
+            round_store.finish_run(conn, record)
         if "eval_rewards/accuracies" in metrics:
             LAST_REWARD_ACCURACY.set(metrics["eval_rewards/accuracies"])
             LAST_REWARD_MARGIN.set(metrics["eval_rewards/margins"])
@@ -371,7 +369,9 @@ class _HistoryPair(Protocol):
 P = TypeVar("P", bound=_HistoryPair)
 
 
-def agreed_pairs(history: Sequence[_HistoryPair], train: Sequence[P], policy: RoundPolicy) -> list[P]:
+def agreed_pairs(
+    history: Sequence[_HistoryPair], train: Sequence[P], policy: RoundPolicy, known: Sides | None = None
+) -> list[P]:
     """The round's training pairs that a reward model fitted on other ideas
     agrees with. Implicit feedback is noisy: users pick among titles they like
     equally (a tie teaches DPO nothing but still moves likelihood) and now and
@@ -383,7 +383,7 @@ def agreed_pairs(history: Sequence[_HistoryPair], train: Sequence[P], policy: Ro
     model is still too weak to judge; all pairs when it would keep none."""
     if not policy.reward_filter_min_pairs:
         return list(train)
-    fit_on, _ = split_by_idea(list(history), policy.eval_fraction)
+    fit_on, _ = split_by_idea(list(history), policy.eval_fraction, known)
     if len(fit_on) < policy.reward_filter_min_pairs:
         return list(train)
     margins = cross_fitted_margins(fit_on, train)
@@ -397,7 +397,11 @@ def agreed_pairs(history: Sequence[_HistoryPair], train: Sequence[P], policy: Ro
 
 
 def build_reward_plan(
-    history: Sequence[_HistoryPair], train: Sequence[_HistoryPair], policy: RoundPolicy, seed: int
+    history: Sequence[_HistoryPair],
+    train: Sequence[_HistoryPair],
+    policy: RoundPolicy,
+    seed: int,
+    known: Sides | None = None,
 ) -> RewardPlan | None:
     """Fit the reward model on every training-side pair so far and choose where
     it works this round: held-out ideas to duel on (from all history, so early
@@ -405,7 +409,7 @@ def build_reward_plan(
     gate_ideas = policy.reward_gate_ideas if policy.gate else 0
     if not (gate_ideas or policy.reward_pair_ideas):
         return None
-    fit_on, held = split_by_idea(list(history), policy.eval_fraction)
+    fit_on, held = split_by_idea(list(history), policy.eval_fraction, known)
     if not fit_on:
         return None
     reward = TitleReward.fit(fit_on)
