@@ -24,6 +24,7 @@ from prefloop.shared.events import DecodeError, Event, decode
 from prefloop.shared.kafka.failures import is_transient
 from prefloop.shared.kafka.producer import EventPublisher
 from prefloop.shared.observability.metrics import CONSUMER_LAG, DLQ_MESSAGES
+from prefloop.shared.workers.periodic import STOP_GRACE_S
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class ConsumerLoop:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout_s: float = 10.0) -> None:
+    def stop(self, timeout_s: float = STOP_GRACE_S) -> None:
         self._stop.set()
         self._thread.join(timeout_s)
 
@@ -264,6 +265,7 @@ class ConsumerLoop:
             stop=give_up,
             retry=retry_if_exception_type(Exception),
             before_sleep=before_sleep_log(log, logging.WARNING),
+            sleep=self._pause,  # a backoff ends as soon as the consumer stops
             reraise=True,
         )
         try:
@@ -284,6 +286,9 @@ class ConsumerLoop:
             if not self._stop.is_set():
                 self._failing_since = None
         return None
+
+    def _pause(self, seconds: float) -> None:
+        self._stop.wait(seconds)
 
     def _dead_letter(self, topic: str, key: str | None, origin: Origin, reason: str, error: str) -> None:
         """The record as it came, with why and where from in its headers."""

@@ -84,7 +84,9 @@ class KafkaEventPublisher:
             raise
 
     def close(self) -> None:
+        """Flush for a moment, then go: what is unsent stays in the outbox (or is
+        published again by its caller), and a service must stop soon after SIGTERM."""
         with self._lock:
             producer, self._producer = self._producer, None
         if producer is not None:
-            producer.close(timeout=5)
+            producer.close(timeout=1)
