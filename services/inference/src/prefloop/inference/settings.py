@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from prefloop.shared.settings import PrefloopSettings
@@ -17,6 +17,13 @@ class InferenceSettings(PrefloopSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8001, ge=1, le=65535)
     engine: Literal["transformers", "vllm"] = "transformers"
+    vllm_gpu_memory_utilization: float = Field(
+        default=0.85, gt=0.05, le=0.98, description="vLLM: share of GPU memory the engine takes"
+    )
+    vllm_max_loras: int = Field(default=2, ge=1, le=16, description="vLLM: adapter slots on the GPU")
+    vllm_max_cpu_loras: int = Field(
+        default=4, ge=1, le=64, description="vLLM: adapters cached in CPU memory (above the GPU slots)"
+    )
     max_new_tokens: int = Field(
         default=DEFAULT_SAMPLING.max_new_tokens, ge=4, le=128, description="tokens per title"
     )
@@ -37,3 +44,13 @@ class InferenceSettings(PrefloopSettings):
         default="int8",
         description="on CPU: int8 quantized Linear layers (adapters merged per version) or fp32",
     )
+
+    @model_validator(mode="after")
+    def _cpu_loras_above_gpu_slots(self) -> InferenceSettings:
+        # vLLM evicts an adapter in use when the CPU cache is no larger than the slots.
+        if self.vllm_max_cpu_loras <= self.vllm_max_loras:
+            raise ValueError(
+                f"vllm_max_cpu_loras ({self.vllm_max_cpu_loras}) must be above vllm_max_loras "
+                f"({self.vllm_max_loras})"
+            )
+        return self

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prefloop.inference.engines.base import BASE_VERSION, Completion, Engine
+from prefloop.inference.engines.base import BASE_VERSION, Completion, Engine, EngineFailed
 from prefloop.inference.settings import InferenceSettings
 
 
@@ -17,4 +17,4 @@ def create_engine(settings: InferenceSettings) -> Engine:
     return TransformersEngine.from_settings(settings)
 
 
-__all__ = ["BASE_VERSION", "Completion", "Engine", "create_engine"]
+__all__ = ["BASE_VERSION", "Completion", "Engine", "EngineFailed", "create_engine"]

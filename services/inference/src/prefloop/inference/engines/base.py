@@ -9,6 +9,11 @@ from typing import Protocol
 BASE_VERSION = "base"
 
 
+class EngineFailed(RuntimeError):
+    """The engine could not generate (it died, or refused the request): the
+    service answers 503 and the client may retry."""
+
+
 @dataclass(frozen=True)
 class Completion:
     text: str

@@ -9,7 +9,7 @@ import time
 import uuid
 
 from prefloop.inference.adapters import AdapterManager, UnknownVersion
-from prefloop.inference.engines import Engine
+from prefloop.inference.engines import Engine, EngineFailed
 from prefloop.inference.metrics import (
     INTERLEAVED_SETS,
     RAW_GENERATIONS,
@@ -55,6 +55,8 @@ class SuggestionService:
             raise NotFound(str(exc)) from exc
         except AdapterRefused as exc:
             raise Conflict(f"model version {request.model_version!r} cannot be served: {exc}") from exc
+        except EngineFailed as exc:
+            raise ServiceUnavailable(f"the model could not generate: {exc}") from exc
         if not titles:
             raise ServiceUnavailable("the model produced no usable title; try again")
         self._rng.shuffle(titles)
