@@ -143,6 +143,31 @@ def test_feedback_that_does_not_fit_its_set_is_a_422(
     assert bad_action.status_code == 400
 
 
+def test_control_characters_and_wrong_media_types_are_refused_by_name(
+    client: TestClient, publisher: KafkaEventPublisher, database_url: str
+) -> None:
+    served = served_set()
+    publish_and_wait(publisher, database_url, served)
+    edit = {"suggestion_set_id": served.suggestion_set_id, "action": "edit", "edited_text": "cats\u0000dogs"}
+    for body, field in (
+        (edit, "edited_text"),
+        ({**edit, "edited_text": "ok", "user_id": "u\u0000x"}, "user_id"),
+    ):
+        response = client.post("/v1/feedback", json=body)
+        assert response.status_code == 422
+        assert response.json()["detail"].startswith(f"{field}: text refused")
+    erase = client.delete("/v1/users/u%00x", headers={"X-Admin-Token": ADMIN})
+    assert erase.status_code == 422
+    assert "user_id contains a control character (NUL)" in erase.json()["detail"]
+    plain = client.post(
+        "/v1/feedback", content=b'{"action": "reject_all"}', headers={"content-type": "text/plain"}
+    )
+    assert plain.status_code == 415
+    deep = client.post("/v1/feedback", content=b"[" * 30_000, headers={"content-type": "application/json"})
+    assert deep.status_code == 400
+    assert query(database_url, "feedback", "SELECT 1 FROM feedback") == []
+
+
 def test_feedback_before_its_set_waits_and_is_resolved_when_the_set_arrives(
     client: TestClient,
     publisher: KafkaEventPublisher,

@@ -121,6 +121,23 @@ def test_an_erased_user_loses_their_pairs_and_stays_out(
     assert "source" not in trainer_client.get("/v1/pairs/export").text.splitlines()[0]
 
 
+def test_version_names_with_control_characters_are_refused_by_name(trainer_client: TestClient) -> None:
+    admin = {"X-Admin-Token": ADMIN}
+    for response in (
+        trainer_client.get("/v1/adapters/%00"),
+        trainer_client.post("/v1/adapters/%00/activate", headers=admin),
+        trainer_client.post("/v1/adapters/v%07/retire", headers=admin),
+    ):
+        assert response.status_code == 422
+        assert response.json()["detail"].startswith("version contains a control character")
+    big = trainer_client.post(
+        "/v1/adapters/rollback",
+        headers={**admin, "content-type": "application/json"},
+        content=b" " * 5_000_000,
+    )
+    assert big.status_code == 413
+
+
 def test_on_demand_runs_need_the_admin_token_and_pairs(trainer_client: TestClient) -> None:
     assert trainer_client.post("/v1/training/runs").status_code == 401
     response = trainer_client.post("/v1/training/runs", headers={"X-Admin-Token": ADMIN})
