@@ -22,6 +22,8 @@ from litestar.types import ControllerRouterHandler, Guard
 from prefloop.shared.auth.keys import api_key_of
 from prefloop.shared.http.bodies import MAX_BODY_BYTES, check_body
 from prefloop.shared.http.errors import EXCEPTION_HANDLERS
+from prefloop.shared.http.openapi import document_errors, optional_bodies, relax_optional_bodies
+from prefloop.shared.http.options import shared_path_options
 
 # Returns the names of dependencies that are not ready (empty when ready).
 ReadyCheck = Callable[[], list[str]]
@@ -33,6 +35,7 @@ _UNMETERED = ["/metrics", "/healthz", "/readyz", "/schema"]
 
 class MetricsController(PrometheusController):
     path = "/metrics"
+    include_in_schema = False  # Prometheus text, not part of the JSON API
 
 
 def _client_identity(api_keys: Sequence[str]) -> Callable[[Request[Any, Any, Any]], str]:
@@ -84,14 +87,18 @@ def build_app(
             return Response({"status": "not_ready", "waiting_for": missing}, status_code=503)
         return Response({"status": "ready"})
 
+    document_errors(route_handlers)
+    optional = optional_bodies(route_handlers)
     prometheus = PrometheusConfig(
         app_name=service,
         prefix="prefloop",
         group_path=True,
         exclude=_UNMETERED,
     )
-    return Litestar(
-        route_handlers=[healthz, readyz, MetricsController, *route_handlers],
+    options = shared_path_options(route_handlers)
+    app = Litestar(
+        # the OPTIONS handlers first: Litestar adds its own to a path's first route otherwise
+        route_handlers=[*options, healthz, readyz, MetricsController, *route_handlers],
         lifespan=list(lifespan),
         dependencies=dependencies,
         guards=list(guards),
@@ -102,3 +109,5 @@ def build_app(
         openapi_config=OpenAPIConfig(title=f"prefloop {service}", version="1", path="/schema"),
         request_max_body_size=MAX_BODY_BYTES,
     )
+    app.on_startup.append(lambda: relax_optional_bodies(app, optional))
+    return app

@@ -103,7 +103,9 @@ _CODES = {
 
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, str]]:
-    return _body(_CODES.get(exc.status_code, "http_error"), str(exc.detail), exc.status_code)
+    # Keeps the exception's headers: a 405 names the allowed methods (Allow).
+    body = {"error": _CODES.get(exc.status_code, "http_error"), "detail": str(exc.detail)}
+    return Response(body, status_code=exc.status_code, headers=exc.headers)
 
 
 def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, str]]:

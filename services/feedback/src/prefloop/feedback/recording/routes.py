@@ -6,13 +6,21 @@ from uuid import UUID
 
 from litestar import Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from prefloop.feedback.recording.models import FeedbackIn, FeedbackOut
 from prefloop.feedback.recording.service import FeedbackService
 
 
-@post("/v1/feedback", sync_to_thread=True)
+@post(
+    "/v1/feedback",
+    sync_to_thread=True,
+    responses={
+        200: ResponseSpec(FeedbackOut, description="the same feedback_id replayed with the same body"),
+        202: ResponseSpec(FeedbackOut, description="kept pending: the set is not known yet"),
+    },
+)
 def submit_feedback(
     data: JSONBody[FeedbackIn], feedback: NamedDependency[FeedbackService]
 ) -> Response[FeedbackOut]:
