@@ -26,21 +26,21 @@ setup: $(STAMP) tools ## create .venv, install everything, provision the default
 	@$(PY) -m prefloop.shared.models
 	@echo "==> setup done"
 
-tools: # promtool checks the Prometheus config in the tests (Debian package prometheus); chromium runs the browser tests
-	@command -v promtool >/dev/null || { \
+# $(call debian,COMMAND,PACKAGE,WHY): install PACKAGE from Debian when COMMAND is missing (as root)
+define debian
+	@command -v $(1) >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "==> installing promtool (Debian package prometheus)"; \
+	    echo "==> installing $(2) (Debian package) for $(3)"; \
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
-	      apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
-	  else echo "==> promtool is missing: install the prometheus package to run the deploy checks"; fi; }
+	      apt-get install -y -qq --no-install-recommends $(2) >/dev/null; \
+	  else echo "==> $(1) is missing: install the $(2) package for $(3)"; fi; }
+endef
+
+tools: # promtool checks the Prometheus config in the tests; chromium runs the browser tests
+	$(call debian,promtool,prometheus,the deploy checks)
 	@command -v kubectl >/dev/null || echo "==> kubectl is missing: the kustomize check needs it"
-	@# The browser tests drive the distro's chromium (Playwright's own download cannot be used here)
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "==> installing chromium (Debian package) for the browser tests"; \
-	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
-	      apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
-	  else echo "==> chromium is missing: install the chromium package to run the browser tests"; fi; }
+	@# The browser tests drive the distro's chromium (Playwright's own browser download cannot be used here)
+	$(call debian,chromium,chromium,the browser tests)
 
 up: setup ## start embedded Postgres + broker and the four services (Ctrl-C stops)
 	@$(PY) deploy/local/stack.py

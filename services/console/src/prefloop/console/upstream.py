@@ -71,6 +71,19 @@ class Upstream:
     async def get(self, service: Service, path: str, **params: Any) -> Answer:
         return await self.call(service, "GET", path, params=params or None)
 
+    async def read(self, service: Service, path: str, problems: list[str], **params: Any) -> Any:
+        """The body of a GET, or None with the reason added to `problems`: a page
+        shows what it could read and says what it could not."""
+        try:
+            answer = await self.get(service, path, **params)
+        except UpstreamUnavailable as exc:
+            problems.append(exc.detail)
+            return None
+        if not answer.ok:
+            problems.append(answer.detail)
+            return None
+        return answer.body
+
     async def open_stream(self, service: Service, path: str, params: dict[str, Any]) -> httpx.Response:
         """A response whose body is read as it arrives (downloads); the caller closes it."""
         client = self._clients[service]

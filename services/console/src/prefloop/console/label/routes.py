@@ -3,6 +3,7 @@ API an application would call (no second way to write feedback)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -11,7 +12,7 @@ from litestar.params import FromQuery, JSONBody
 from litestar.response import Template
 
 from prefloop.console.label.models import ChoiceRequest, LoopState, SuggestRequest
-from prefloop.console.upstream import Upstream, UpstreamUnavailable
+from prefloop.console.upstream import Upstream
 
 
 @get("/", include_in_schema=False)
@@ -50,21 +51,11 @@ async def choose(data: JSONBody[ChoiceRequest], upstream: NamedDependency[Upstre
 @get("/api/loop")
 async def loop_state(upstream: NamedDependency[Upstream], user_id: FromQuery[str]) -> LoopState:
     problems: list[str] = []
-
-    async def read(service: Any, path: str, **params: Any) -> Any:
-        try:
-            answer = await upstream.get(service, path, **params)
-        except UpstreamUnavailable as exc:
-            problems.append(exc.detail)
-            return None
-        if not answer.ok:
-            problems.append(answer.detail)
-            return None
-        return answer.body
-
-    stats = await read("feedback", "/v1/stats", window_hours=24, user_id=user_id)
-    schedule = await read("trainer", "/v1/training/status")
-    models = await read("inference", "/v1/models")
+    stats, schedule, models = await asyncio.gather(
+        upstream.read("feedback", "/v1/stats", problems, window_hours=24, user_id=user_id),
+        upstream.read("trainer", "/v1/training/status", problems),
+        upstream.read("inference", "/v1/models", problems),
+    )
     return LoopState(
         choices_today=sum(v["feedback"] for v in stats["versions"]) if stats else None,
         pairs_waiting=schedule["waiting_pairs"] if schedule else None,

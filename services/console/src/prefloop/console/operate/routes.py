@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from prefloop.console.operate.actions import ACTIONS
 from prefloop.console.operate.chart import acceptance_svg
 from prefloop.console.operate.versions import version_rows
-from prefloop.console.upstream import Answer, Upstream, UpstreamUnavailable
+from prefloop.console.upstream import Answer, Upstream
 from prefloop.shared.http.bodies import FORM
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -50,27 +50,15 @@ async def operate_page(request: AnyRequest, upstream: NamedDependency[Upstream])
     return Template("operate.html", context={**await _operate_context(upstream), "flash": flash})
 
 
-async def _read(upstream: Upstream, service: Any, path: str, problems: list[str], **params: Any) -> Any:
-    try:
-        answer = await upstream.get(service, path, **params)
-    except UpstreamUnavailable as exc:
-        problems.append(exc.detail)
-        return None
-    if not answer.ok:
-        problems.append(answer.detail)
-        return None
-    return answer.body
-
-
 async def _operate_context(upstream: Upstream) -> dict[str, Any]:
     problems: list[str] = []
     adapters, runs, stats, timeline, schedule, models = await asyncio.gather(
-        _read(upstream, "trainer", "/v1/adapters", problems),
-        _read(upstream, "trainer", "/v1/training/runs", problems),
-        _read(upstream, "feedback", "/v1/stats", problems, window_hours=24 * 7),
-        _read(upstream, "feedback", "/v1/stats/timeline", problems, window_hours=24, bucket_minutes=5),
-        _read(upstream, "trainer", "/v1/training/status", problems),
-        _read(upstream, "inference", "/v1/models", problems),
+        upstream.read("trainer", "/v1/adapters", problems),
+        upstream.read("trainer", "/v1/training/runs", problems),
+        upstream.read("feedback", "/v1/stats", problems, window_hours=24 * 7),
+        upstream.read("feedback", "/v1/stats/timeline", problems, window_hours=24, bucket_minutes=5),
+        upstream.read("trainer", "/v1/training/status", problems),
+        upstream.read("inference", "/v1/models", problems),
     )
     rows = version_rows(adapters or [], runs or [], (stats or {}).get("canaries", []))
     active = next((r.version for r in rows if r.status == "active"), "base")
