@@ -5,8 +5,10 @@ For every held-out idea, one title from the base model and one from the
 version (both pinned through the inference API, so exactly what users would
 be served), judged blind by the taste: the higher score wins, an equal score
 is a coin flip (a person who likes both equally picks either). Reported with
-a Wilson 95% interval, the share of ties and the mean taste score of each
-side, as the hand-labelled reference reported its 68% over 50 ideas.
+a 95% interval resampled by idea (several draws of one idea are not
+independent: they are resampled together), the share of ties and the mean
+taste score of each side, as the hand-labelled reference reported its 68%
+over 50 ideas.
 
 Ties matter: a base title that already scores the taste's best cannot be
 beaten, only matched, so many ties cap the reachable win rate (all decided
@@ -19,7 +21,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from prefloop.shared.statistics import Interval, wilson_interval
+from prefloop.shared.statistics import Interval, bootstrap_by_group
 from prefloop.simulator.taste import Taste
 
 BASE = "base"
@@ -64,7 +66,11 @@ class BenchmarkResult:
         return (len(self.duels) - self.ties / 2) / len(self.duels) if self.duels else 0.0
 
     def interval(self) -> Interval:
-        return wilson_interval(self.wins, len(self.duels))
+        """Win rate with its 95% interval, resampling ideas (with all their duels)."""
+        by_idea: dict[str, list[bool]] = {}
+        for duel in self.duels:
+            by_idea.setdefault(duel.idea, []).append(duel.version_won)
+        return bootstrap_by_group(by_idea)
 
 
 def run_benchmark(
@@ -99,7 +105,7 @@ def summary(result: BenchmarkResult, examples: int = 3) -> str:
     )
     lines = [
         f"{result.version} vs base {duels}: "
-        f"win rate {i.rate:.1%} (95% CI {i.lower:.1%}–{i.upper:.1%}), {result.skipped} skipped",
+        f"win rate {i.rate:.1%} (95% CI by idea {i.lower:.1%}–{i.upper:.1%}), {result.skipped} skipped",
         f"ties {result.ties} (coin-flipped; winning every other duel would give {result.reachable_rate:.1%})",
         f"mean taste score: base {result.base_mean_score:+.2f}, "
         f"{result.version} {result.version_mean_score:+.2f}",
