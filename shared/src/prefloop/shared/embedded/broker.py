@@ -63,6 +63,9 @@ class EmbeddedBroker:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Out of the terminal's process group: Ctrl-C reaches the stack
+            # runner only, which stops the services before the broker.
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

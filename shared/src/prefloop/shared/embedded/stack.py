@@ -99,6 +99,7 @@ class LocalStack:
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the runner, which stops services in order
         )
 
     def kill(self, name: str) -> None:
@@ -158,6 +159,8 @@ class LocalStack:
             )
 
     def stop(self) -> None:
+        """Services first (each drains and closes its consumers and producer),
+        then the broker; embedded Postgres stops when this process exits."""
         for process in self._processes.values():
             if process.poll() is None:
                 process.terminate()
