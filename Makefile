@@ -45,14 +45,14 @@ tools: # promtool checks the Prometheus config in the tests; chromium runs the b
 up: setup ## start embedded Postgres + broker and the four services (Ctrl-C stops)
 	@$(PY) deploy/local/stack.py
 
-demo: setup ## run the whole loop with simulated users and a live status (MINUTES=10, EVENTS=no limit)
-	@$(PY) deploy/local/stack.py --demo --minutes $${MINUTES:-10} $${EVENTS:+--events $$EVENTS}
+demo: setup ## run the whole loop with simulated users and a live status (MINUTES=10, EVENTS=no limit, TASTE=default or random:SEED)
+	@env $${TASTE:+PREFLOOP_SIMULATOR_TASTE=$$TASTE} $(PY) deploy/local/stack.py --demo --minutes $${MINUTES:-10} $${EVENTS:+--events $$EVENTS}
 
 eval: setup ## learning benchmark of the active version against base (needs make up or make demo running; VERSION=, DRAWS=1)
-	@$(PY) -m prefloop.simulator.evaluate $(if $(VERSION),--version $(VERSION),) --draws $${DRAWS:-1}
+	@env $${TASTE:+PREFLOOP_SIMULATOR_TASTE=$$TASTE} $(PY) -m prefloop.simulator.evaluate $(if $(VERSION),--version $(VERSION),) --draws $${DRAWS:-1}
 
 loop-sim: setup ## the learning loop in one process, one seed (SEED=0, EVENTS=600; a GPU makes it minutes)
-	@$(PY) deploy/local/loop_sim.py --seed $${SEED:-0} --events $${EVENTS:-600} --out .prefloop/loop-sim/seed-$${SEED:-0}.json
+	@env $${TASTE:+PREFLOOP_SIMULATOR_TASTE=$$TASTE} $(PY) deploy/local/loop_sim.py --seed $${SEED:-0} --events $${EVENTS:-600} --out .prefloop/loop-sim/seed-$${SEED:-0}.json
 
 lint: setup ## ruff and mypy (strict)
 	@$(VENV)/bin/ruff check .

@@ -42,6 +42,7 @@ from prefloop.shared.prompts import PROMPT_TEMPLATE_VERSION
 from prefloop.simulator.benchmark import BenchmarkResult, run_benchmark, summary
 from prefloop.simulator.ideas import split_ideas
 from prefloop.simulator.settings import SimulatorSettings
+from prefloop.simulator.taste_family import taste_named
 from prefloop.simulator.traffic import simulated_users
 from prefloop.simulator.users import Decision, Shown, SimulatedUser
 from prefloop.trainer.pairs.builder import Pair, build_pairs
@@ -170,7 +171,7 @@ class LoopSimulation:
             titles = next(queues[version])
             return titles[0] if titles else None
 
-        return run_benchmark(ideas, self.active, title)
+        return run_benchmark(ideas, self.active, title, taste_named(self._simulator.taste))
 
 
 async def simulate(

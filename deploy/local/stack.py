@@ -27,6 +27,7 @@ from prefloop.simulator.client import PrefloopClient
 from prefloop.simulator.evaluate import fetch_timeline, served_title, write_chart
 from prefloop.simulator.ideas import split_ideas
 from prefloop.simulator.settings import SimulatorSettings
+from prefloop.simulator.taste_family import taste_named
 from prefloop.simulator.traffic import Traffic
 from prefloop.trainer.settings import TrainerSettings
 
@@ -126,7 +127,8 @@ def run_learning_benchmark(stack: LocalStack) -> None:
     print(f"==> learning benchmark: {version} against base on the held-out ideas")
     with httpx.Client(base_url=stack.url("inference"), timeout=300) as client:
         _, held_out = split_ideas()
-        result = run_benchmark(held_out, version, lambda idea, v: served_title(client, idea, v))
+        taste = taste_named(SimulatorSettings().taste)  # the judge is the users' own taste
+        result = run_benchmark(held_out, version, lambda idea, v: served_title(client, idea, v), taste)
     print(summary(result))
     if result.duels:
         chart = stack.state_dir / "benchmark.png"

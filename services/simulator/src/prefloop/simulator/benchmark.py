@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from prefloop.shared.statistics import Interval, bootstrap_by_group
 from prefloop.simulator.taste import Taste
+from prefloop.simulator.taste_family import Preference
 
 BASE = "base"
 
@@ -74,7 +75,7 @@ class BenchmarkResult:
 
 
 def run_benchmark(
-    ideas: list[str], version: str, titles: TitleSource, taste: Taste | None = None, seed: int = 0
+    ideas: list[str], version: str, titles: TitleSource, taste: Preference | None = None, seed: int = 0
 ) -> BenchmarkResult:
     taste = taste or Taste()
     coin = random.Random(seed)

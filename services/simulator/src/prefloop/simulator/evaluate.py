@@ -12,6 +12,8 @@ import httpx
 
 from prefloop.simulator.benchmark import BASE, BenchmarkResult, run_benchmark, summary
 from prefloop.simulator.ideas import split_ideas
+from prefloop.simulator.settings import SimulatorSettings
+from prefloop.simulator.taste_family import taste_named
 
 
 def served_title(client: httpx.Client, idea: str, version: str) -> str | None:
@@ -108,7 +110,8 @@ def main() -> None:
         ideas = [
             idea for idea in (held_out[: args.ideas] if args.ideas else held_out) for _ in range(args.draws)
         ]
-        result = run_benchmark(ideas, version, lambda idea, v: served_title(client, idea, v))
+        taste = taste_named(SimulatorSettings().taste)  # the judge is the users' own taste
+        result = run_benchmark(ideas, version, lambda idea, v: served_title(client, idea, v), taste)
     print(summary(result))
     if result.duels:
         write_chart(result, args.chart, fetch_timeline(args.feedback_url))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from prefloop.shared.settings import PrefloopSettings
@@ -19,5 +19,16 @@ class SimulatorSettings(PrefloopSettings):
     n: int = Field(default=4, ge=2, le=8)
     temperature: float = Field(default=0.5, gt=0, description="softmax noise of the choice")
     edit_probability: float = Field(default=0.1, ge=0, le=1)
-    reject_below: float = -2.0
+    reject_below: float | None = Field(
+        default=None, description="reject all when the best title scores below this; unset: the taste's own"
+    )
     seed: int = 0
+    taste: str = Field(default="default", description="the users' taste: default, or random:SEED")
+
+    @field_validator("taste")
+    @classmethod
+    def _known_taste(cls, value: str) -> str:
+        from prefloop.simulator.taste_family import taste_named
+
+        taste_named(value)  # raises naming the value and what is expected
+        return value

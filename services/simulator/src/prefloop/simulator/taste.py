@@ -139,6 +139,7 @@ class Taste:
     restated_penalty: float = 1.0
     restated_share: float = 0.75  # this much of the idea, in order, is a restatement
     hype_words: frozenset[str] = field(default=HYPE_WORDS)
+    reject_below: float = -2.0  # a user rejects all when even the best title scores below this
 
     def score(self, idea: str, title: str) -> float:
         tokens = words(title)

@@ -14,20 +14,20 @@ import httpx
 from prefloop.simulator.client import PrefloopClient
 from prefloop.simulator.ideas import split_ideas
 from prefloop.simulator.settings import SimulatorSettings
-from prefloop.simulator.taste import Taste
+from prefloop.simulator.taste_family import Preference, taste_named
 from prefloop.simulator.users import SimulatedUser
 
 log = logging.getLogger(__name__)
 
 
 def simulated_users(
-    settings: SimulatorSettings, rng: random.Random, taste: Taste | None = None
+    settings: SimulatorSettings, rng: random.Random, taste: Preference | None = None
 ) -> list[SimulatedUser]:
-    """The configured users, each with its own random stream drawn from `rng`."""
+    """The configured users (of the configured taste), each with its own random stream drawn from `rng`."""
     return [
         SimulatedUser(
             f"sim-{i}",
-            taste or Taste(),
+            taste or taste_named(settings.taste),
             random.Random(rng.random()),
             temperature=settings.temperature,
             edit_probability=settings.edit_probability,
@@ -39,7 +39,7 @@ def simulated_users(
 
 class Traffic:
     def __init__(
-        self, settings: SimulatorSettings, client: PrefloopClient, taste: Taste | None = None
+        self, settings: SimulatorSettings, client: PrefloopClient, taste: Preference | None = None
     ) -> None:
         self._settings = settings
         self._client = client

@@ -1,5 +1,9 @@
 """A simulated user: scores the shown titles with a hidden taste, then accepts
-one (softmax with noise), edits it, or rejects them all."""
+one (softmax with noise), edits it, or rejects them all.
+
+Whatever the taste, the user behaves like a person: a title that is not about
+the idea (none of its key terms) or that is the prompt's own words is never
+taken, and when nothing shown is acceptable they reject them all."""
 
 from __future__ import annotations
 
@@ -8,7 +12,20 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from prefloop.simulator.taste import Taste
+from prefloop.shared.prompts import instruction_phrases
+from prefloop.simulator.taste import key_terms, words
+from prefloop.simulator.taste_family import Preference
+
+_INSTRUCTIONS = [p for p in instruction_phrases() if len(p.split()) >= 2]
+
+
+def acceptable(idea: str, title: str) -> bool:
+    """About the idea, and not the prompt's own words."""
+    lowered = title.lower()
+    if any(phrase in lowered for phrase in _INSTRUCTIONS):
+        return False
+    terms = key_terms(idea)
+    return not terms or bool(terms & set(words(title)))
 
 
 @dataclass(frozen=True)
@@ -27,15 +44,19 @@ class Decision:
 @dataclass
 class SimulatedUser:
     user_id: str
-    taste: Taste
+    taste: Preference
     rng: random.Random
     temperature: float = 0.5  # softmax noise: lower is pickier
     edit_probability: float = 0.1
-    reject_below: float = -2.0  # reject all when even the best title scores below this
+    reject_below: float | None = None  # reject all below this best score; None: the taste's own
 
     def decide(self, idea: str, shown: Sequence[Shown]) -> Decision:
+        shown = [s for s in shown if acceptable(idea, s.text)]
+        if not shown:
+            return Decision("reject_all")
         scores = [self.taste.score(idea, s.text) for s in shown]
-        if max(scores) < self.reject_below:
+        floor = self.taste.reject_below if self.reject_below is None else self.reject_below
+        if max(scores) < floor:
             return Decision("reject_all")
         top = max(scores)
         weights = [math.exp((s - top) / self.temperature) for s in scores]
