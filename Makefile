@@ -8,7 +8,7 @@ PACKAGES := -e shared[model,embedded] -e services/inference -e services/feedback
 PYTHON ?= python3.11
 
 .DEFAULT_GOAL := help
-.PHONY: help setup tools up demo eval loop-sim test test-unit lint fmt proto bench clean
+.PHONY: help setup tools up demo eval loop-sim reward-check test test-unit lint fmt proto bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ eval: setup ## learning benchmark of the active version against base (needs make
 
 loop-sim: setup ## the learning loop in one process, one seed (SEED=0, EVENTS=600; a GPU makes it minutes)
 	@env $${TASTE:+PREFLOOP_SIMULATOR_TASTE=$$TASTE} $(PY) deploy/local/loop_sim.py --seed $${SEED:-0} --events $${EVENTS:-600} --out .prefloop/loop-sim/seed-$${SEED:-0}.json
+
+reward-check: setup ## does the reward model learn 20 tastes it never saw? (cached base titles; minutes on a CPU)
+	@$(PY) deploy/local/reward_check.py
 
 lint: setup ## ruff and mypy (strict)
 	@$(VENV)/bin/ruff check .

@@ -48,6 +48,7 @@ from prefloop.trainer.settings import TrainerSettings
 from prefloop.trainer.training.rounds import RoundPolicy, RoundRunner
 
 SCHEMA = "trainer"
+ROUND_STOP_GRACE_S = 30.0
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -119,7 +120,11 @@ def create_app(settings: TrainerSettings) -> Litestar:
             yield
         finally:
             runtime.pool = None
-            for part in (consumer, prune_worker, canary_worker, round_worker, relay):
+            # A round in progress gets longer to finish than the other workers'
+            # ticks: abandoning it mid-step would leave torch running while the
+            # process exits. What it leaves unfinished is marked failed at the next start.
+            await asyncio.to_thread(round_worker.stop, ROUND_STOP_GRACE_S)
+            for part in (consumer, prune_worker, canary_worker, relay):
                 await asyncio.to_thread(part.stop)
             publisher.close()
             pool.close()
