@@ -17,7 +17,7 @@ from prefloop.trainer.training.judging import (
     ranked_pairs,
     reward_duels,
 )
-from prefloop.trainer.training.reward import TitleReward, copied_share, features
+from prefloop.trainer.training.reward import FEATURES, TitleReward, features
 from prefloop.trainer.training.rounds import RoundPolicy, agreed_pairs, build_reward_plan
 from prefloop.trainer.training.split import split_by_idea
 
@@ -60,11 +60,14 @@ def test_fitting_needs_pairs() -> None:
         TitleReward.fit([])
 
 
-def test_features_see_how_much_of_the_idea_a_title_copies() -> None:
+def test_features_see_how_much_of_the_idea_a_title_uses() -> None:
     idea = "restoring a vintage radio at home"
-    assert copied_share(idea, "Restoring a vintage radio at home") == 1.0
-    assert copied_share(idea, "Radio, restored") == pytest.approx(1 / 6)
-    assert features(idea, "Restoring a vintage radio at home") != features(idea, "Radio, restored")
+    dense = dict(features(idea, "Restoring a vintage radio at home"))
+    other = dict(features(idea, "Radio, restored"))
+    assert dense != other
+    used = FEATURES - 3  # share of the idea's words the title uses
+    assert dense[used] == 1.0
+    assert other[used] == pytest.approx(1 / 6)
 
 
 def shouting_reward() -> TitleReward:
