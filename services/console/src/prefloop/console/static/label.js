@@ -213,6 +213,9 @@
     localStorage.setItem("prefloop.user", userId());
     await loadQueue();
     refreshPanel();
+    // Feedback whose set had not reached the feedback service yet (202) counts
+    // a moment later, and rounds start on their own: keep the panel current.
+    setInterval(refreshPanel, 5000);
     if (takeNextIdea()) await suggest();
   })();
 })();
