@@ -37,7 +37,7 @@ from prefloop.simulator.traffic import simulated_users
 from prefloop.simulator.users import Shown
 from prefloop.trainer.pairs.builder import Pair, build_pairs, idea_hash
 from prefloop.trainer.training.reward import TitleReward
-from prefloop.trainer.training.split import split_by_idea
+from prefloop.trainer.training.split import assign_sides
 
 SHOWN = 4
 CURVE = (150, 300, 600)
@@ -106,9 +106,9 @@ def agreement(reward: TitleReward, pool: dict[str, list[str]], ideas: list[str],
 
 
 def check(seeds: list[int], pool: dict[str, list[str]]) -> dict[str, object]:
-    marked = [Pair(i, idea_hash(i), "v1", "", "", None) for i in pool]
-    fit_side, held_side = split_by_idea(marked, 0.25)
-    fit_ideas, held_ideas = [p.idea for p in fit_side], [p.idea for p in held_side]
+    sides = assign_sides({idea_hash(i) for i in pool}, 0.25, known={})
+    fit_ideas = [i for i in pool if not sides[idea_hash(i)]]
+    held_ideas = [i for i in pool if sides[idea_hash(i)]]
     rows = []
     for seed in seeds:
         taste = taste_named(f"random:{seed}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
+from litestar import Response
 
 from prefloop.shared.http import ApplicationError
 
@@ -28,6 +29,10 @@ class Answer:
     @property
     def ok(self) -> bool:
         return self.status < 400
+
+    def response(self) -> Response[Any]:
+        """The answer passed on to the page's script as it came."""
+        return Response(self.body, status_code=self.status)
 
     @property
     def detail(self) -> str:

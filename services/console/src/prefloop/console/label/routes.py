@@ -12,6 +12,7 @@ from litestar.params import FromQuery, JSONBody
 from litestar.response import Template
 
 from prefloop.console.label.models import ChoiceRequest, LoopState, SuggestRequest
+from prefloop.console.session import signed_in
 from prefloop.console.upstream import Upstream
 
 
@@ -22,7 +23,7 @@ async def label_page(request: Request[Any, Any, Any], max_titles: NamedDependenc
         context={
             "page": "label",
             "max_titles": max_titles,
-            "admin": bool(request.session.get("admin_token")),
+            "admin": signed_in(request),
         },
     )
 
@@ -32,20 +33,16 @@ def default_ideas(ideas: NamedDependency[list[str]]) -> dict[str, list[str]]:
     return {"ideas": ideas}
 
 
-def _passed_on(status: int, body: Any) -> Response[Any]:
-    return Response(body, status_code=status)
-
-
 @post("/api/suggestions", status_code=200)
 async def suggest(data: JSONBody[SuggestRequest], upstream: NamedDependency[Upstream]) -> Response[Any]:
     answer = await upstream.call("inference", "POST", "/v1/suggestions", json=data.model_dump())
-    return _passed_on(answer.status, answer.body)
+    return answer.response()
 
 
 @post("/api/feedback", status_code=201)
 async def choose(data: JSONBody[ChoiceRequest], upstream: NamedDependency[Upstream]) -> Response[Any]:
     answer = await upstream.call("feedback", "POST", "/v1/feedback", json=data.model_dump(exclude_none=True))
-    return _passed_on(answer.status, answer.body)
+    return answer.response()
 
 
 @get("/api/loop")

@@ -17,13 +17,12 @@ from litestar.response import Redirect, Template
 from prefloop.console.operate.actions import ACTIONS
 from prefloop.console.operate.chart import acceptance_svg
 from prefloop.console.operate.versions import version_rows
+from prefloop.console.session import ADMIN_TOKEN, FLASH, signed_in
 from prefloop.console.upstream import Answer, Upstream
 from prefloop.shared.http.bodies import FORM
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 AnyRequest = Request[Any, Any, Any]
-TOKEN = "admin_token"  # noqa: S105 - the session key the token is kept under, not a token
-FLASH = "flash"
 
 
 @dataclass
@@ -45,7 +44,7 @@ def _flash(request: AnyRequest, ok: bool, text: str) -> None:
 @get("/operate", include_in_schema=False)
 async def operate_page(request: AnyRequest, upstream: NamedDependency[Upstream]) -> Template:
     flash = request.session.pop(FLASH, None)
-    if not request.session.get(TOKEN):
+    if not signed_in(request):
         return Template("login.html", context={"page": "operate", "flash": flash, "admin": False})
     return Template("operate.html", context={**await _operate_context(upstream), "flash": flash})
 
@@ -87,7 +86,7 @@ async def login(
         return Redirect("/operate")
     answer = await upstream.call("trainer", "GET", "/v1/admin/check", admin_token=token)
     if answer.ok:
-        request.session[TOKEN] = token
+        request.session[ADMIN_TOKEN] = token
         _flash(request, True, "Signed in.")
     else:
         _flash(request, False, f"Not signed in: {answer.detail}")
@@ -110,7 +109,7 @@ def _said(name: str, answer: Answer) -> str:
 async def act(
     request: AnyRequest, upstream: NamedDependency[Upstream], data: Annotated[ActionForm, Form]
 ) -> Redirect:
-    token = request.session.get(TOKEN)
+    token = request.session.get(ADMIN_TOKEN)
     action = ACTIONS.get(data.action)
     if not token:
         _flash(request, False, "Sign in with the admin token first.")

@@ -14,6 +14,15 @@ class Clock:
     last_round_at: float
     idle_since: float  # start-up or the last round: where the maximum interval counts from
 
+    @property
+    def since_round(self) -> float:
+        return self.now - self.last_round_at
+
+    @property
+    def idle_for(self) -> float:
+        """What the maximum interval is measured against."""
+        return self.now - max(self.last_round_at, self.idle_since)
+
 
 @dataclass(frozen=True)
 class Trigger:
@@ -28,11 +37,9 @@ def due(waiting: int, requested: bool, clock: Clock, trigger: Trigger) -> str | 
         return None
     if requested:
         return "on_demand"
-    cooled = clock.now - clock.last_round_at >= trigger.cooldown_s
-    if waiting >= trigger.min_new_pairs and cooled:
+    if waiting >= trigger.min_new_pairs and clock.since_round >= trigger.cooldown_s:
         return "new_pairs"
-    since = clock.now - max(clock.last_round_at, clock.idle_since)
-    if 0 < trigger.max_interval_s <= since:
+    if 0 < trigger.max_interval_s <= clock.idle_for:
         return "max_interval"
     return None
 
@@ -44,13 +51,13 @@ def next_round(waiting: int, paused: bool, running: bool, clock: Clock, trigger:
     if paused:
         return "training is paused: no round starts until it is resumed"
     missing = trigger.min_new_pairs - waiting
-    cooldown_left = trigger.cooldown_s - (clock.now - clock.last_round_at)
+    cooldown_left = trigger.cooldown_s - clock.since_round
     if missing <= 0:
         if cooldown_left > 0:
             return f"in about {cooldown_left:.0f} s, when the cooldown after the last round ends"
         return "within seconds: enough pairs are waiting"
     sentence = f"when {missing} more pairs arrive" if missing != 1 else "when 1 more pair arrives"
     if waiting and trigger.max_interval_s > 0:
-        left = trigger.max_interval_s - (clock.now - max(clock.last_round_at, clock.idle_since))
+        left = trigger.max_interval_s - clock.idle_for
         sentence += f", or in about {max(left, 0):.0f} s with the {waiting} waiting"
     return sentence
