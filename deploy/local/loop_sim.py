@@ -13,6 +13,12 @@ PREFLOOP_INFERENCE_*, PREFLOOP_SIMULATOR_*), and the learning benchmark judges
 the active version against base with several titles per held-out idea. On a
 GPU a 600-event run takes about ten minutes, and seeds run side by side.
 
+Rounds run the trainer's recipe (recipe.py), the one `RoundRunner` runs. Each
+activated version is judged against base on the held-out ideas as soon as it
+is activated (base's titles drawn once), so a run shows whether the loop
+climbs or oscillates, and each version's short sets, as users met them, are
+counted and judged by the trainer's serving watch rule.
+
 Left out on purpose: the lag of a live loop (users outpace training there, so
 a round trains on the newest pairs written by older versions) and canaries.
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import functools
 import json
 import random
@@ -46,12 +53,11 @@ from prefloop.simulator.taste_family import taste_named
 from prefloop.simulator.traffic import simulated_users
 from prefloop.simulator.users import Decision, Shown, SimulatedUser
 from prefloop.trainer.pairs.builder import Pair, build_pairs
+from prefloop.trainer.registry.serving_watch import ServingPolicy, SetCounts, serving_refusal
 from prefloop.trainer.settings import TrainerSettings
-from prefloop.trainer.training.dpo import TrainingPair, run_dpo
-from prefloop.trainer.training.gate import candidate_refusal
-from prefloop.trainer.training.health import health_ideas
-from prefloop.trainer.training.rounds import RoundPolicy, agreed_pairs, build_reward_plan
-from prefloop.trainer.training.split import split_by_idea
+from prefloop.trainer.training import recipe
+from prefloop.trainer.training.rounds import RoundPolicy
+from prefloop.trainer.training.split import assign_sides
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,9 @@ class RoundOutcome:
     held_out_pairs: int
     refusal: str | None
     sampled_pairs: int  # on-policy pairs the reward model ranked
+    version: str | None = None  # the version activated, when the gate passed it
+    win_rate: float | None = None  # that version against base on held-out ideas
+    win_rate_interval: list[float] | None = None
 
 
 def feedback_of(idea: str, titles: list[str], decision: Decision, user_id: str) -> FeedbackRecorded:
@@ -79,9 +88,18 @@ def feedback_of(idea: str, titles: list[str], decision: Decision, user_id: str) 
 
 
 class LoopSimulation:
-    def __init__(self, engine: TransformersEngine, seed: int, work_dir: Path) -> None:
+    def __init__(
+        self, engine: TransformersEngine, seed: int, work_dir: Path, samples: int, benchmark_ideas: int = 0
+    ) -> None:
         self._engine = engine
         self._trainer = TrainerSettings()
+        self._policy = RoundPolicy.from_settings(self._trainer)
+        self._serving = ServingPolicy(
+            min_sets=self._trainer.serving_min_sets,
+            tolerance=self._trainer.serving_tolerance,
+            max_bad_share=self._trainer.serving_max_bad_share,
+        )
+        self._sides: dict[str, bool] = {}
         self._simulator = SimulatorSettings()
         self._rng = random.Random(seed)
         self._users: list[SimulatedUser] = simulated_users(self._simulator, self._rng)
@@ -92,6 +110,17 @@ class LoopSimulation:
         self._used: list[Pair] = []
         self.active = BASE_VERSION
         self._adapters: dict[str, Path] = {}
+        self._parents: dict[str, str] = {}  # version -> the version it replaced
+        self.served: dict[str, SetCounts] = {}  # each version's sets as users met them
+        self.rollbacks: list[dict[str, str]] = []
+        held_out = self.held_out_ideas[:benchmark_ideas] if benchmark_ideas else self.held_out_ideas
+        self._benchmark_ideas = [idea for idea in held_out for _ in range(samples)]
+        self._base_titles: list[list[str]] | None = None
+        self.judged: dict[str, BenchmarkResult] = {}  # each activated version against base
+
+    @property
+    def taste_name(self) -> str:
+        return self._simulator.taste
 
     @property
     def waiting(self) -> int:
@@ -105,7 +134,9 @@ class LoopSimulation:
         """Users ask for titles and choose; returns the feedback events their choices gave."""
         ideas = [self._rng.choice(self._train_ideas) for _ in range(events)]
         recorded = 0
-        for idea, titles in zip(ideas, await self.titles(ideas, self._simulator.n, self.active), strict=True):
+        n = self._simulator.n
+        for idea, titles in zip(ideas, await self.titles(ideas, n, self.active), strict=True):
+            self._count_set(n, len(titles))
             if len(titles) < 2:
                 continue  # the service would have answered with fewer titles or 503
             user = self._rng.choice(self._users)
@@ -116,62 +147,109 @@ class LoopSimulation:
         return recorded
 
     async def train_round(self, number: int) -> RoundOutcome:
-        """One round as the trainer runs it: newest waiting pairs plus replay, split by idea, gated."""
-        policy = self._trainer
-        new = self._waiting[-policy.max_round_pairs :]
-        self._waiting = self._waiting[: -policy.max_round_pairs]
-        replay = self._rng.sample(self._used, min(policy.replay_pairs, len(self._used)))
-        train, held_out = split_by_idea(new + replay, policy.eval_fraction)
-        history, rounds = [*self._used, *self._waiting, *new], RoundPolicy.from_settings(policy)
-        plan = build_reward_plan(history, train, rounds, seed=number)
-        train = agreed_pairs(history, train, rounds)
+        """One round as the trainer runs it: newest waiting pairs plus replay, the trainer's recipe."""
+        settings = self._trainer
+        new = self._waiting[-settings.max_round_pairs :]
+        self._waiting = self._waiting[: -settings.max_round_pairs]
+        replay = self._rng.sample(self._used, min(settings.replay_pairs, len(self._used)))
+        history = [*self._used, *self._waiting, *new]
+        self._sides |= assign_sides({p.idea_hash for p in new + replay}, settings.eval_fraction, self._sides)
+        plan = recipe.plan_round(new + replay, history, self._policy, seed=number, known=self._sides)
         work_dir = self._work_dir / f"round-{number}"
         work_dir.mkdir()
         result = await self._engine.run_on_model_thread(
             functools.partial(
-                run_dpo,
+                recipe.train_and_assess,
+                plan,
                 self._base_path,
-                [TrainingPair(p.idea, p.chosen, p.rejected) for p in train],
-                [TrainingPair(p.idea, p.chosen, p.rejected) for p in held_out],
-                policy.dpo,
+                settings.dpo,
                 work_dir,
+                self._policy,
                 parent_adapter=self._adapters.get(self.active),
-                health_ideas=health_ideas(held_out, policy.gate_health_ideas) if policy.gate else [],
-                reward_plan=plan,
+                seed=number,
             )
         )
         self._used.extend(new)
-        refusal = (
-            candidate_refusal(
-                result, policy.gate_min_accuracy_gain, policy.gate_tolerance, policy.gate_health_tolerance
-            )
-            if policy.gate
-            else None
+        refusal = recipe.verdict(result, self._policy)
+        outcome = RoundOutcome(
+            number, len(plan.train), len(plan.held_out), refusal, result.trained.sampled_pairs
         )
-        if refusal is None:
-            await self._activate(f"v{number:04d}", result.adapter_dir)
-        return RoundOutcome(number, len(train), len(held_out), refusal, result.sampled_pairs)
+        if refusal is not None:
+            return outcome
+        version = f"v{number:04d}"
+        await self._activate(version, result.trained.adapter_dir)
+        judged = await self.benchmark()
+        interval = judged.interval() if judged.duels else None
+        return dataclasses.replace(
+            outcome,
+            version=version,
+            win_rate=interval.rate if interval else None,
+            win_rate_interval=[interval.lower, interval.upper] if interval else None,
+        )
+
+    def _count_set(self, asked: int, got: int) -> None:
+        counts = self.served.get(self.active, SetCounts())
+        if got == 0:
+            counts = dataclasses.replace(counts, failed=counts.failed + 1)
+        elif got < asked:
+            counts = dataclasses.replace(counts, short=counts.short + 1)
+        else:
+            counts = dataclasses.replace(counts, full=counts.full + 1)
+        self.served[self.active] = counts
+
+    async def watch_serving(self) -> None:
+        """The trainer's serving watch: roll back a version whose sets came out worse than its parent's."""
+        if self.active == BASE_VERSION:
+            return
+        parent = self._parents[self.active]
+        refusal = serving_refusal(
+            self.served.get(self.active, SetCounts()), self.served.get(parent), parent, self._serving
+        )
+        if refusal is not None:
+            self.rollbacks.append({"version": self.active, "reason": refusal})
+            print(json.dumps(self.rollbacks[-1]), flush=True)
+            await self._switch(parent)
 
     async def _activate(self, version: str, path: Path) -> None:
-        await self._engine.load_adapter(version, path)
+        self._adapters[version] = path
+        self._parents[version] = self.active
+        await self._switch(version)
+
+    async def _switch(self, version: str) -> None:
+        if version != BASE_VERSION:
+            await self._engine.load_adapter(version, self._adapters[version])
         if self.active != BASE_VERSION:
             await self._engine.unload_adapter(self.active)
-        self._adapters[version] = path
         self.active = version
 
-    async def benchmark(self, samples: int, limit: int = 0) -> BenchmarkResult:
-        """The learning benchmark with `samples` duels per held-out idea (the first `limit` ideas)."""
-        held_out = self.held_out_ideas[:limit] if limit else self.held_out_ideas
-        ideas = [idea for idea in held_out for _ in range(samples)]
+    async def benchmark(self) -> BenchmarkResult:
+        """The active version against base with several duels per held-out idea;
+        base's titles are drawn once and reused for every version judged."""
+        ideas = self._benchmark_ideas
+        if self._base_titles is None:
+            self._base_titles = await self.titles(ideas, 1, BASE_VERSION)
         queues = {
-            version: iter(await self.titles(ideas, 1, version)) for version in (BASE_VERSION, self.active)
+            BASE_VERSION: iter(self._base_titles),
+            self.active: iter(await self.titles(ideas, 1, self.active)),
         }
 
         def title(_idea: str, version: str) -> str | None:
             titles = next(queues[version])
             return titles[0] if titles else None
 
-        return run_benchmark(ideas, self.active, title, taste_named(self._simulator.taste))
+        judged = run_benchmark(ideas, self.active, title, taste_named(self._simulator.taste))
+        self.judged[self.active] = judged
+        return judged
+
+
+def _rate(result: BenchmarkResult | None) -> dict[str, Any]:
+    interval = result.interval() if result and result.duels else None
+    return {
+        "win_rate": interval.rate if interval else None,
+        "win_rate_interval": [interval.lower, interval.upper] if interval else None,
+        "duels": len(result.duels) if result else 0,
+        "ideas": len({d.idea for d in result.duels}) if result else 0,
+    }
 
 
 async def simulate(
@@ -183,7 +261,7 @@ async def simulate(
     engine = TransformersEngine.from_settings(InferenceSettings())
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="loop-sim-") as work:
-        loop = LoopSimulation(engine, seed, Path(work))
+        loop = LoopSimulation(engine, seed, Path(work), samples, benchmark_ideas)
         rounds: list[dict[str, Any]] = []
         recorded = 0
         while recorded < events:
@@ -193,6 +271,7 @@ async def simulate(
                     f"{loop.active} wrote fewer than 2 usable titles for every idea of a round"
                 )
             recorded += got
+            await loop.watch_serving()
             if not loop.waiting:
                 continue  # every user rejected every title: nothing to train on yet
             outcome = await loop.train_round(len(rounds) + 1)
@@ -200,23 +279,31 @@ async def simulate(
                 {**asdict(outcome), "events": recorded, "seconds": round(time.monotonic() - started)}
             )
             print(json.dumps(rounds[-1]), flush=True)
-        result = await loop.benchmark(samples, benchmark_ideas) if loop.active != BASE_VERSION else None
+        final = loop.judged.get(loop.active)
+        if final is None and loop.active != BASE_VERSION:
+            final = await loop.benchmark()
     await engine.close()
-    interval = result.interval() if result else None
+    versions = {version: _rate(result) for version, result in loop.judged.items()}
+    best = max(versions.items(), key=lambda kv: kv[1]["win_rate"] or 0.0, default=None)
     report = {
         "seed": seed,
+        "taste": loop.taste_name,
         "events": recorded,
         "rounds": len(rounds),
         "activated": sum(r["refusal"] is None for r in rounds),
         "seconds": round(time.monotonic() - started),
-        "win_rate": interval.rate if interval else None,
-        "win_rate_interval": [interval.lower, interval.upper] if interval else None,
-        "duels": len(result.duels) if result else 0,
+        "final_version": loop.active,
+        **_rate(final),
+        "best_version": best[0] if best else None,
+        "best_win_rate": best[1]["win_rate"] if best else None,
+        "versions": versions,
+        "served_sets": {v: dataclasses.asdict(c) for v, c in loop.served.items()},
+        "rollbacks": loop.rollbacks,
         "round_log": rounds,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
-    print(summary(result) if result else "no version was activated: nothing to benchmark")
+    print(summary(final) if final else "no version was activated: nothing to benchmark")
     return report
 
 

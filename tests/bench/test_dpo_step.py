@@ -81,11 +81,11 @@ def raw_trl_seconds_per_step(model_dir: str, pairs: list[TrainingPair]) -> float
 
 def test_round_step_time_against_raw_trl(default_model_dir: Path) -> None:
     with tempfile.TemporaryDirectory() as work:
-        ours = run_dpo(str(default_model_dir), PAIRS, [], HP, Path(work)).seconds_per_step
+        ours = run_dpo(str(default_model_dir), PAIRS, HP, Path(work)).seconds_per_step
     raw = raw_trl_seconds_per_step(str(default_model_dir), PAIRS)
     ours_again = None
     with tempfile.TemporaryDirectory() as work:
-        ours_again = run_dpo(str(default_model_dir), PAIRS, [], HP, Path(work)).seconds_per_step
+        ours_again = run_dpo(str(default_model_dir), PAIRS, HP, Path(work)).seconds_per_step
     ours_mean = (ours + ours_again) / 2  # before and after the baseline: drift cancels
     report(
         "dpo_step",

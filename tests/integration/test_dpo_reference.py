@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from prefloop.trainer.training.assessment import assess
 from prefloop.trainer.training.config import DPOHyperparameters
 from prefloop.trainer.training.dpo import TrainingPair, run_dpo
 
@@ -27,34 +28,37 @@ def test_the_reference_policy_changes_what_a_warm_round_learns(tiny_model_dir: P
     import torch
 
     hp = DPOHyperparameters(epochs=1, batch_size=4, max_length=64, lora_r=4, lora_alpha=8, learning_rate=5e-3)
-    parent = run_dpo(str(tiny_model_dir), PAIRS, [], hp, tmp_path / "cold").adapter_dir
-    results = {
+    parent = run_dpo(str(tiny_model_dir), PAIRS, hp, tmp_path / "cold").adapter_dir
+    trained = {
         reference: run_dpo(
             str(tiny_model_dir),
             PAIRS,
-            PAIRS[:2],
             hp.model_copy(update={"reference": reference}),
             tmp_path / reference,
             parent_adapter=parent,
         )
         for reference in ("base", "active")
     }
-    against_base, against_active = (_weights(results[r].adapter_dir) for r in ("base", "active"))
+    against_base, against_active = (_weights(trained[r].adapter_dir) for r in ("base", "active"))
     assert against_base.keys() == against_active.keys()
     assert any(not torch.equal(against_base[k], against_active[k]) for k in against_base)
     # Either way the gate compares the candidate with the parent it started from.
-    assert results["base"].active_score == results["active"].active_score
+    assessed = {r: assess(t, PAIRS[:2], parent) for r, t in trained.items()}
+    assert assessed["base"].active_score == assessed["active"].active_score
 
 
 def test_a_likelihood_term_on_chosen_titles_makes_them_likelier(tiny_model_dir: Path, tmp_path: Path) -> None:
     hp = DPOHyperparameters(epochs=1, batch_size=4, max_length=64, lora_r=4, lora_alpha=8, learning_rate=5e-3)
     chosen_logps = {
-        weight: run_dpo(
-            str(tiny_model_dir),
-            PAIRS,
+        weight: assess(
+            run_dpo(
+                str(tiny_model_dir),
+                PAIRS,
+                hp.model_copy(update={"sft_weight": weight}),
+                tmp_path / str(weight),
+            ),
             PAIRS[:4],
-            hp.model_copy(update={"sft_weight": weight}),
-            tmp_path / str(weight),
+            parent_adapter=None,
         ).metrics["eval_logps/chosen"]
         for weight in (0.0, 1.0)
     }

@@ -35,3 +35,9 @@ def test_one_round_trains_activates_and_is_benchmarked(tmp_path: Path) -> None:
     assert round_["refusal"] is None
     assert 0 < report["duels"] <= 6
     assert 0 <= report["win_rate"] <= 1
+    # Each activated version is judged against base when it is activated, and
+    # the sets users met are counted per version.
+    assert round_["version"] == report["final_version"] == report["best_version"]
+    assert report["versions"][round_["version"]]["win_rate"] == report["win_rate"] == round_["win_rate"]
+    assert sum(report["served_sets"]["base"].values()) == 6
+    assert report["rollbacks"] == []

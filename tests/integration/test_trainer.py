@@ -331,20 +331,21 @@ def test_a_candidate_that_loses_the_gate_is_rejected_and_the_active_version_stay
 
     from prefloop.shared.kafka import Record
     from prefloop.trainer.pairs.consumer import FeedbackEventsHandler
-    from prefloop.trainer.training.dpo import DPOResult, run_dpo
     from prefloop.trainer.training.evaluate import PreferenceScore
+    from prefloop.trainer.training.recipe import RoundResult, train_and_assess
 
     runner.tick()  # gate off: the first version becomes active
     [first] = query(database_url, SCHEMA, "SELECT version FROM adapters")
 
-    def worse_candidate(*args: Any, **kwargs: Any) -> DPOResult:
+    def worse_candidate(*args: Any, **kwargs: Any) -> RoundResult:
         # The real round, with the evaluation outcome pinned: the candidate loses.
-        result = run_dpo(*args, **kwargs)
-        return dataclasses.replace(
-            result,
+        result = train_and_assess(*args, **kwargs)
+        pinned = dataclasses.replace(
+            result.assessment,
             candidate_score=PreferenceScore(accuracy=0.4, margin=-0.1, pairs=6),
             active_score=PreferenceScore(accuracy=0.6, margin=0.2, pairs=6),
         )
+        return dataclasses.replace(result, assessment=pinned)
 
     runner._trainer = worse_candidate
     runner._policy = dataclasses.replace(runner._policy, gate=True)
@@ -370,13 +371,17 @@ def test_the_real_gate_scores_both_versions_on_the_held_out_pairs(
 ) -> None:
     import dataclasses
 
-    runner._policy = dataclasses.replace(runner._policy, gate=True, gate_health_ideas=2)
+    runner._policy = dataclasses.replace(runner._policy, gate=True, gate_health_ideas=4, gate_set_size=2)
     runner.tick()
     [run] = query(database_url, SCHEMA, "SELECT * FROM training_runs")
     gate = run["metrics"]["gate"]
     assert gate["candidate"]["pairs"] == gate["active"]["pairs"] == run["eval_pairs"] > 0
-    health = run["metrics"]["health"]  # the same held-out ideas, three titles each
-    assert health["candidate"]["sampled"] == health["base"]["sampled"] in (3, 6)
+    # At least 4 sets of 2 + 2 oversampled titles, on the same held-out ideas
+    # (each drawn more than once when fewer than 4 are held out).
+    health = run["metrics"]["health"]
+    assert set(health) == {"candidate", "base"}  # a first version has no parent but base
+    assert health["candidate"]["sets"] == health["base"]["sets"] >= 4
+    assert health["candidate"]["sampled"] == 4 * health["candidate"]["sets"]
     [adapter] = query(database_url, SCHEMA, "SELECT * FROM adapters")
     assert adapter["status"] in ("active", "rejected")
     assert (adapter["status"] == "rejected") == (run["error"] is not None)
@@ -457,15 +462,15 @@ def test_rounds_leave_out_the_pairs_a_reward_fitted_on_other_ideas_disagrees_wit
 
     from prefloop.shared.kafka import Record
     from prefloop.trainer.pairs.consumer import FeedbackEventsHandler
-    from prefloop.trainer.training.dpo import DPOResult, TrainingPair, run_dpo
+    from prefloop.trainer.training.recipe import RoundPlan, RoundResult, train_and_assess
 
     events = [feedback(idea=f"soup {i}") for i in range(14)] + [slip(f"stew {i}") for i in range(4)]
     FeedbackEventsHandler(runner._pool)([Record(FEEDBACK.name, None, e) for e in events])
-    trained: list[TrainingPair] = []
+    trained: list[Any] = []
 
-    def recording(base: str, train: list[TrainingPair], *args: Any, **kwargs: Any) -> DPOResult:
-        trained.extend(train)
-        return run_dpo(base, train, *args, **kwargs)
+    def recording(plan: RoundPlan[Any], *args: Any, **kwargs: Any) -> RoundResult:
+        trained.extend(plan.train)
+        return train_and_assess(plan, *args, **kwargs)
 
     runner._trainer = recording
     runner._policy = dataclasses.replace(runner._policy, reward_filter_min_pairs=10, max_round_pairs=200)
@@ -478,3 +483,26 @@ def test_rounds_leave_out_the_pairs_a_reward_fitted_on_other_ideas_disagrees_wit
     agreed = run["metrics"]["agreed_pairs"]
     assert agreed["kept"] == len(trained) == run["train_pairs"]
     assert agreed["of"] > agreed["kept"]  # the slips that fell on the training side
+
+
+def test_a_version_that_starts_serving_short_sets_is_rolled_back_automatically(
+    runner: RoundRunner, database_url: str
+) -> None:
+    from prefloop.trainer.registry.serving_watch import ServingPolicy, ServingWatch
+
+    runner.tick()  # gate off: the first version becomes active over base
+    [first] = query(database_url, SCHEMA, "SELECT version FROM adapters")
+    version = str(first["version"])
+    counts = {"base": {"full": 50, "short": 1, "failed": 0}, version: {"full": 40, "short": 0, "failed": 0}}
+    watch = ServingWatch(runner._pool, lambda: counts, "tiny", ServingPolicy(min_sets=20, tolerance=0.1))
+    assert watch.tick() is None  # first sight: what it served before is not held against it
+    counts[version] = {"full": 50, "short": 5, "failed": 0}
+    assert watch.tick() is None  # 15 sets since first sight, 5 short: too few to judge
+    counts[version] = {"full": 58, "short": 12, "failed": 4}  # 16 of 34 since, against base's 2%
+    assert watch.tick() == version
+    adapters = {r["version"]: r for r in query(database_url, SCHEMA, "SELECT * FROM adapters")}
+    assert adapters[version]["status"] == "rolled_back"
+    assert adapters[version]["reason"].startswith("rolled back automatically: 16 of 34 sets")
+    events = query(database_url, SCHEMA, "SELECT key FROM outbox ORDER BY id")
+    assert [e["key"] for e in events][-2:] == [version, "base"]  # rolled back, base activated
+    assert watch.tick() is None  # base serves: nothing to roll back

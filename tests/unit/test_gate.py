@@ -55,16 +55,36 @@ def test_a_required_gain_overrides_the_tolerance() -> None:
     assert gate_refusal(score(0.60, 0.3), score(0.60, 0.1), min_accuracy_gain=0.1, tolerance=0.05) is not None
 
 
+def health(usable: int, full_sets: int, sampled: int = 96, sets: int = 16) -> GenerationHealth:
+    return GenerationHealth(usable=usable, sampled=sampled, full_sets=full_sets, sets=sets, set_size=4)
+
+
+def test_a_candidate_that_serves_clearly_fewer_full_sets_than_base_is_refused() -> None:
+    base = health(usable=80, full_sets=14)
+    assert health_refusal({"candidate": health(80, 13), "base": base}, tolerance=0.1) is None
+    reason = health_refusal({"candidate": health(80, 10), "base": base}, tolerance=0.1)
+    assert reason is not None
+    assert "10 of 16 sets" in reason
+    assert "4 distinct usable titles" in reason
+    assert "base's 14" in reason
+
+
 def test_a_candidate_that_writes_clearly_fewer_usable_titles_than_base_is_refused() -> None:
-    base = GenerationHealth(usable=30, sampled=48)
-    assert health_refusal(GenerationHealth(usable=26, sampled=48), base, tolerance=0.15) is None
-    assert health_refusal(GenerationHealth(usable=40, sampled=48), base, tolerance=0.15) is None
-    refusal = health_refusal(GenerationHealth(usable=12, sampled=48), base, tolerance=0.15)
-    assert refusal is not None
-    assert "12 of 48" in refusal
-    assert "(25%) against base's 30 (62%)" in refusal
+    base = health(usable=80, full_sets=14)
+    assert health_refusal({"candidate": health(75, 14), "base": base}, tolerance=0.1) is None
+    reason = health_refusal({"candidate": health(60, 14), "base": base}, tolerance=0.1)
+    assert reason is not None
+    assert "60 of 96 titles" in reason
+
+
+def test_a_candidate_must_serve_as_well_as_its_parent_too() -> None:
+    # Within the tolerance of base, but clearly below the version it would replace.
+    measured = {"candidate": health(80, 11), "base": health(80, 12), "parent": health(90, 16)}
+    reason = health_refusal(measured, tolerance=0.1)
+    assert reason is not None
+    assert "parent's 16" in reason
 
 
 def test_unmeasured_health_does_not_refuse() -> None:
-    assert health_refusal(None, GenerationHealth(usable=30, sampled=48), tolerance=0.0) is None
-    assert health_refusal(GenerationHealth(usable=0, sampled=48), None, tolerance=0.0) is None
+    assert health_refusal({}, tolerance=0.0) is None
+    assert health_refusal({"candidate": health(0, 0)}, tolerance=0.0) is None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from prefloop.trainer.training.dpo import DPOResult
-from prefloop.trainer.training.gate import candidate_refusal, duel_refusal
+from prefloop.trainer.training.assessment import Assessment
+from prefloop.trainer.training.evaluate import PreferenceScore
+from prefloop.trainer.training.gate import GateRule, candidate_refusal, duel_refusal
 from prefloop.trainer.training.judging import (
     Duels,
     cross_fitted_margins,
@@ -17,8 +17,8 @@ from prefloop.trainer.training.judging import (
     ranked_pairs,
     reward_duels,
 )
+from prefloop.trainer.training.recipe import RecipePolicy, agreed_pairs, plan_round
 from prefloop.trainer.training.reward import FEATURES, TitleReward, features
-from prefloop.trainer.training.rounds import RoundPolicy, agreed_pairs, build_reward_plan
 from prefloop.trainer.training.split import split_by_idea
 
 IDEAS = [f"restoring a vintage {thing} at home" for thing in ("radio", "bicycle", "camera", "typewriter")]
@@ -119,17 +119,31 @@ def test_few_held_out_ideas_get_more_samples_each() -> None:
     assert duel_samples(ideas=30, duels=96) == 4
 
 
-def result_with(duels: Duels | None) -> DPOResult:
-    return DPOResult(adapter_dir=Path("."), metrics={}, steps=1, seconds_per_step=1.0, duels=duels)
+def assessed(duels: Duels | None, candidate: float = 0.6, active: float = 0.6) -> Assessment:
+    return Assessment(
+        candidate_score=PreferenceScore(candidate, 0.0, 40),
+        active_score=PreferenceScore(active, 0.0, 40),
+        duels=duels,
+    )
 
 
 def test_duels_replace_held_out_accuracy_in_the_gate() -> None:
-    # No held-out accuracy at all: the accuracy gate would refuse, the duels decide.
-    assert candidate_refusal(result_with(Duels(10, 8, 2)), 0.0, 0.0, 0.15) is None
-    reason = candidate_refusal(result_with(Duels(8, 10, 2)), 0.0, 0.0, 0.15)
+    # Equal accuracy: the accuracy gate would refuse (no gain), the duels decide.
+    rule = GateRule()
+    assert candidate_refusal(assessed(Duels(10, 8, 2)), rule) is None
+    reason = candidate_refusal(assessed(Duels(8, 10, 2)), rule)
     assert reason is not None
     assert "won 8 and lost 10" in reason
-    assert "no held-out pairs" in (candidate_refusal(result_with(None), 0.0, 0.0, 0.15) or "")
+    assert "no held-out pairs" in (candidate_refusal(Assessment(), rule) or "")
+
+
+def test_users_held_out_pairs_still_refuse_a_candidate_that_wins_its_duels() -> None:
+    rule = GateRule(users_tolerance=0.1)
+    assert candidate_refusal(assessed(Duels(12, 4, 0), candidate=0.55, active=0.6), rule) is None
+    reason = candidate_refusal(assessed(Duels(12, 4, 0), candidate=0.45, active=0.6), rule)
+    assert reason is not None
+    assert "users' held-out pairs" in reason
+    assert "loses 0.150" in reason
 
 
 def test_undecided_duels_refuse() -> None:
@@ -143,30 +157,43 @@ def hashed(pairs: list[Pair]) -> list[Pair]:
 def test_a_round_plan_duels_on_held_out_ideas_and_samples_its_own_training_ideas() -> None:
     history = hashed(users_who_hate_exclamations(60))
     train, held_out = split_by_idea(history, 0.3)
-    policy = RoundPolicy(
-        min_new_pairs=1,
-        cooldown_s=0,
-        eval_fraction=0.3,
-        max_round_pairs=100,
-        reward_gate_ideas=10,
-        reward_pair_ideas=10,
-    )
-    plan = build_reward_plan(history, train, policy, seed=1)
-    assert plan is not None
-    assert set(plan.gate_ideas) == {p.idea for p in held_out}
-    assert set(plan.pair_ideas) == {p.idea for p in train}
-    assert plan.reward.pairs == len(train)
-    assert plan.held_out_accuracy == 1.0
+    policy = RecipePolicy(eval_fraction=0.3, reward_gate_ideas=10, reward_pair_ideas=10)
+    plan = plan_round(history, history, policy, seed=1, known={})
+    assert plan.judging is not None
+    assert plan.pair_sampling is not None
+    assert set(plan.judging.ideas) == {p.idea for p in held_out}
+    assert set(plan.pair_sampling.ideas) == {p.idea for p in train}
+    assert plan.reward["pairs"] == len(train)
+    assert plan.reward["held_out_accuracy"] == 1.0
+    # Health is drawn on held-out ideas, each several times when they are few.
+    assert set(plan.health_ideas) == {p.idea for p in held_out}
+    assert len(plan.health_ideas) >= policy.gate_health_ideas
 
 
-def test_no_plan_when_the_reward_model_has_no_use() -> None:
+def test_the_gate_and_the_pairs_are_judged_by_reward_models_fitted_on_different_ideas() -> None:
+    history = hashed(users_who_hate_exclamations(60) + users_with_slips(80, slips=0))
+    policy = RecipePolicy(eval_fraction=0.3, reward_gate_ideas=10, reward_pair_ideas=10)
+    plan = plan_round(history, history, policy, seed=1, known={})
+    assert plan.judging is not None
+    assert plan.pair_sampling is not None
+    assert plan.judging.reward is not plan.pair_sampling.reward
+    folds = plan.reward["folds"]
+    assert all(folds)
+    assert sum(folds) == plan.reward["pairs"]
+    assert plan.judging.reward.pairs + plan.pair_sampling.reward.pairs == plan.reward["pairs"]
+
+
+def test_no_reward_models_when_they_have_no_use() -> None:
     history = hashed(users_who_hate_exclamations(20))
-    off = RoundPolicy(min_new_pairs=1, cooldown_s=0, eval_fraction=0.3, max_round_pairs=100)
-    assert build_reward_plan(history, history, off, seed=0) is None
-    gate_only_but_gate_off = RoundPolicy(
-        min_new_pairs=1, cooldown_s=0, eval_fraction=0.3, max_round_pairs=100, gate=False, reward_gate_ideas=5
-    )
-    assert build_reward_plan(history, history, gate_only_but_gate_off, seed=0) is None
+    off = RecipePolicy(eval_fraction=0.3)
+    plan = plan_round(history, history, off, seed=0, known={})
+    assert plan.judging is None
+    assert plan.pair_sampling is None
+    assert not plan.reward
+    gate_only_but_gate_off = RecipePolicy(eval_fraction=0.3, gate=False, reward_gate_ideas=5)
+    plan = plan_round(history, history, gate_only_but_gate_off, seed=0, known={})
+    assert plan.judging is None
+    assert plan.health_ideas == []
 
 
 MANY_IDEAS = [
@@ -199,12 +226,10 @@ def test_a_reward_fitted_on_other_ideas_disagrees_with_the_users_slips() -> None
 
 def test_rounds_train_on_the_pairs_the_cross_fitted_reward_agrees_with() -> None:
     history = users_with_slips(80, slips=6)
-    policy = RoundPolicy(
-        min_new_pairs=1, cooldown_s=0, eval_fraction=0.0, max_round_pairs=100, reward_filter_min_pairs=50
-    )
+    policy = RecipePolicy(eval_fraction=0.0, reward_filter_min_pairs=50)
     kept = agreed_pairs(history, history, policy)
     assert kept == history[6:]
     # Too little history to judge by, or the filter off: every pair trains.
     assert agreed_pairs(history[:40], history[:40], policy) == history[:40]
-    off = RoundPolicy(min_new_pairs=1, cooldown_s=0, eval_fraction=0.0, max_round_pairs=100)
+    off = RecipePolicy(eval_fraction=0.0)
     assert agreed_pairs(history, history, off) == history

@@ -129,6 +129,26 @@ def test_no_usable_title_is_a_503(tmp_path: Path, publisher: FakePublisher) -> N
     assert publisher.events == []
 
 
+def test_models_counts_each_versions_full_short_and_failed_sets(
+    tmp_path: Path, publisher: FakePublisher
+) -> None:
+    engine = FakeEngine(outputs=["Same Title Here", "Another Good Title", "Sure!"])
+    with _client(tmp_path, engine, publisher) as client:
+        assert client.post("/v1/suggestions", json={"idea": "ok", "n": 2}).status_code == 200
+        assert client.post("/v1/suggestions", json={"idea": "ok", "n": 3}).status_code == 200
+        engine._outputs = ["Sure!"]
+        assert client.post("/v1/suggestions", json={"idea": "ok", "n": 2}).status_code == 503
+        serving = client.get("/v1/models").json()["serving"]
+    assert serving == {"base": {"full": 1, "short": 1, "failed": 1}}
+
+
+def test_a_title_that_hands_the_idea_back_is_not_served(tmp_path: Path, publisher: FakePublisher) -> None:
+    engine = FakeEngine(outputs=["Why Octopuses Are So Smart", "Octopus Minds Are Alien"])
+    with _client(tmp_path, engine, publisher) as client:
+        body = client.post("/v1/suggestions", json={"idea": "why octopuses are so smart", "n": 2}).json()
+    assert [s["text"] for s in body["suggestions"]] == ["Octopus Minds Are Alien"]
+
+
 def test_models_shows_the_active_version(client: TestClient) -> None:
     body = client.get("/v1/models").json()
     assert body["active_version"] == "base"

@@ -67,3 +67,26 @@ def test_titles_that_merely_share_a_word_with_those_rules_are_kept(title: str) -
 def test_a_clean_title_is_reported_unchanged() -> None:
     assert not clean_title("Winter Sourdough Rescue").changed
     assert clean_title("1. Winter Sourdough Rescue").changed
+
+
+@pytest.mark.parametrize(
+    ("title", "copy"),
+    [
+        ("Why Octopuses Are So Smart", True),
+        ("Why octopuses are so smart?", True),
+        ("Octopuses are so smart", True),
+        ("Why Octopuses Are So Smart, Explained", False),
+        ("Octopus Minds Are Alien", False),
+        ("Smart octopuses", False),
+    ],
+)
+def test_a_title_that_hands_the_idea_back_is_dropped(title: str, copy: bool) -> None:
+    result = clean_title(title, idea="why octopuses are so smart")
+    assert (result.title is None) is copy
+    if copy:
+        assert result.reason == "copies the idea"
+
+
+def test_a_title_may_reuse_part_of_a_long_idea() -> None:
+    idea = "how I fixed my sourdough starter after it died in winter"
+    assert clean_title("How I Fixed My Sourdough Starter", idea=idea).title is not None

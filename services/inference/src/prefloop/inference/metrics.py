@@ -40,3 +40,8 @@ INTERLEAVED_SETS = Counter(
     "prefloop_interleaved_sets_total", "Canary sets mixing candidate and active titles", ["candidate"]
 )
 CANARY_FRACTION = Gauge("prefloop_inference_canary_fraction", "Share of requests that get an interleaved set")
+SETS_SERVED = Counter(
+    "prefloop_sets_served_total",
+    "Single-version suggestion sets by outcome: full (N distinct titles), short (fewer), failed (none: 503)",
+    ["model_version", "outcome"],
+)

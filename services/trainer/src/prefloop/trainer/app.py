@@ -37,6 +37,7 @@ from prefloop.trainer.registry.routes import (
     rollback_adapter,
 )
 from prefloop.trainer.registry.service import RegistryService
+from prefloop.trainer.registry.serving_watch import ServingPolicy, ServingWatch, inference_serving
 from prefloop.trainer.runs.routes import (
     list_runs,
     pause_training,
@@ -99,6 +100,18 @@ def create_app(settings: TrainerSettings) -> Litestar:
             on_change=relay.wake,
         )
         canary_worker = PeriodicWorker("canary", settings.canary_check_interval_s, judge.tick)
+        watch = ServingWatch(
+            pool,
+            inference_serving(settings.inference_url, next(iter(settings.api_keys), None)),
+            settings.base_model,
+            ServingPolicy(
+                min_sets=settings.serving_min_sets,
+                tolerance=settings.serving_tolerance,
+                max_bad_share=settings.serving_max_bad_share,
+            ),
+            on_change=relay.wake,
+        )
+        serving_worker = PeriodicWorker("serving-watch", settings.serving_check_interval_s, watch.tick)
         retention_s = settings.outbox_retention_s
         prune_worker = PeriodicWorker("outbox-prune", 60.0, lambda: prune_sent(pool, retention_s))
         consumer = ConsumerLoop(
@@ -113,7 +126,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
             pool, store, settings.base_model, settings.max_adapter_rank, on_change=relay.wake
         )
         await asyncio.to_thread(runtime.registry.restate_serving, settings.canary_fraction)
-        for part in (relay, round_worker, canary_worker, prune_worker, consumer):
+        for part in (relay, round_worker, canary_worker, serving_worker, prune_worker, consumer):
             part.start()
         runtime.pool, runtime.rounds, runtime.consumer = pool, rounds, consumer
         try:
@@ -124,7 +137,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
             # ticks: abandoning it mid-step would leave torch running while the
             # process exits. What it leaves unfinished is marked failed at the next start.
             await asyncio.to_thread(round_worker.stop, ROUND_STOP_GRACE_S)
-            for part in (consumer, prune_worker, canary_worker, relay):
+            for part in (consumer, prune_worker, serving_worker, canary_worker, relay):
                 await asyncio.to_thread(part.stop)
             publisher.close()
             pool.close()

@@ -26,3 +26,7 @@ LAST_ROUND_AT.set_to_current_time()
 CANARY_DECISIONS_TOTAL = Counter(
     "prefloop_canary_outcomes_total", "Canary outcomes decided by the trainer", ["decision"]
 )
+SERVING_ROLLBACKS_TOTAL = Counter(
+    "prefloop_serving_rollbacks_total",
+    "Active versions rolled back automatically for serving short or failed sets",
+)

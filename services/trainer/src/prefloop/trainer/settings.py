@@ -47,13 +47,31 @@ class TrainerSettings(PrefloopSettings):
         default=16,
         ge=0,
         le=256,
-        description="held-out ideas a candidate writes titles for, to check they stay usable (0: off)",
+        description="sets a candidate, its parent and base each draw on held-out ideas, to check the "
+        "candidate serves full sets of usable titles as often (0: off)",
+    )
+    gate_set_size: int = Field(
+        default=4, ge=1, le=16, description="titles per set in the health check: the N users ask for"
     )
     gate_health_tolerance: float = Field(
-        default=0.15,
+        default=0.1,
         ge=0.0,
         le=1.0,
-        description="share of usable titles a candidate may lose on base (3 samples per idea: noise)",
+        description="share of full sets, or of usable titles, a candidate may lose on base or its parent "
+        "(paired draws; one set of 16 is 0.0625)",
+    )
+    gate_users_tolerance: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description="preference accuracy on users' held-out pairs a candidate may lose on the active "
+        "version when the reward model's duels decide",
+    )
+    gate_held_out_pairs: int = Field(
+        default=128,
+        ge=1,
+        le=4096,
+        description="users' held-out pairs, newest first, a candidate is scored on",
     )
     gate_min_accuracy_gain: float = Field(
         default=0.0,
@@ -112,6 +130,27 @@ class TrainerSettings(PrefloopSettings):
     feedback_url: str = Field(
         default="http://127.0.0.1:8002", description="where the canary win rates come from"
     )
+    inference_url: str = Field(
+        default="http://127.0.0.1:8001", description="where each version's served sets are counted"
+    )
+    serving_min_sets: int = Field(
+        default=20, ge=1, description="sets an active version serves before the serving watch judges it"
+    )
+    serving_tolerance: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="share of short or failed sets an active version may serve above the version it "
+        "replaced before it is rolled back automatically",
+    )
+    serving_max_bad_share: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="share of short or failed sets that rolls a version back when the version it replaced "
+        "has not served enough sets to compare with",
+    )
+    serving_check_interval_s: float = Field(default=15.0, gt=0)
     max_adapter_rank: int = Field(default=64, ge=1, le=512)
     torch_threads: int | None = Field(
         default=None, ge=1, le=256, description="CPU threads for torch; unset keeps torch's default"

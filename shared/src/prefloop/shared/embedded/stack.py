@@ -90,8 +90,15 @@ class LocalStack:
 
     def _spawn(self, spec: ServiceSpec) -> None:
         prefix = f"PREFLOOP_{spec.name.upper()}_"
-        # The console is a client of the other services' APIs, wherever they listen.
+        # The console is a client of the other services' APIs, and the trainer
+        # of the feedback (canary win rates) and inference (served sets) ones,
+        # wherever they listen.
         clients = {f"PREFLOOP_CONSOLE_{s.name.upper()}_URL": s.url for s in self.services}
+        clients |= {
+            f"PREFLOOP_TRAINER_{s.name.upper()}_URL": s.url
+            for s in self.services
+            if s.name in ("feedback", "inference")
+        }
         env = {**clients, **self.env, f"{prefix}PORT": str(spec.port)}
         log_file = open(self.state_dir / "logs" / f"{spec.name}.log", "ab")  # noqa: SIM115
         self._processes[spec.name] = subprocess.Popen(

@@ -4,7 +4,7 @@ Small models answer with numbering, quotes, "Title:" prefixes, markdown and
 chatter around the title; users need one clean line. Some answers are not
 titles at all and are dropped with a reason: the prompt's own instructions
 echoed back, template placeholders ("[Original Title]"), one fragment said
-twice, broken characters.
+twice, broken characters, the idea itself handed back as its title.
 """
 
 from __future__ import annotations
@@ -66,6 +66,20 @@ def _repeats_a_fragment(title: str) -> bool:
     return len(runs) != len(set(runs))
 
 
+IDEA_COVERAGE = 0.8  # share of the idea's words a title made only of them must repeat to be a copy
+
+
+def copies_idea(title: str, idea: str) -> bool:
+    """The idea handed back: no word of the title's own, and most of the
+    idea's words. A title that reuses part of a long idea ("How I Fixed My
+    Sourdough Starter") still writes something; one that restates all of it
+    does not."""
+    title_words, idea_words = set(_words(title)), set(_words(idea))
+    if not idea_words or title_words - idea_words:
+        return False
+    return len(title_words) >= IDEA_COVERAGE * len(idea_words)
+
+
 # Checks on a title freed of its decorations, in order: (reason, is it unusable).
 _CHECKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("chatter", lambda t: bool(_CHATTER.match(t))),
@@ -76,7 +90,7 @@ _CHECKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("placeholder", lambda t: bool(_PLACEHOLDER.search(t))),
     ("repeated fragment", _repeats_a_fragment),
 )
-DROP_REASONS = ("empty", "unfinished", *(reason for reason, _ in _CHECKS))
+DROP_REASONS = ("empty", "unfinished", *(reason for reason, _ in _CHECKS), "copies the idea")
 
 
 @dataclass(frozen=True)
@@ -98,8 +112,9 @@ def _strip_decorations(line: str) -> str:
     return line.strip(_QUOTES + " ").strip()
 
 
-def clean_title(raw: str, finished: bool = True) -> CleanResult:
-    """`finished` is False when generation stopped at the token limit mid-title."""
+def clean_title(raw: str, finished: bool = True, idea: str | None = None) -> CleanResult:
+    """`finished` is False when generation stopped at the token limit mid-title;
+    `idea`, when given, drops a title that only restates it."""
     lines = [line.strip() for line in raw.strip().splitlines() if line.strip()]
     if not lines:
         return CleanResult(None, True, "empty")
@@ -111,4 +126,6 @@ def clean_title(raw: str, finished: bool = True) -> CleanResult:
     reason = next((reason for reason, unusable in _CHECKS if unusable(title)), None)
     if reason is not None:
         return CleanResult(None, True, reason)
+    if idea is not None and copies_idea(title, idea):
+        return CleanResult(None, True, "copies the idea")
     return CleanResult(title, title != raw.strip())

@@ -1,4 +1,4 @@
-"""What the engine serves right now."""
+"""What the engine serves right now, and how each version's sets turned out."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from litestar import get
 from litestar.di import NamedDependency
 
 from prefloop.inference.adapters import AdapterManager
+from prefloop.inference.suggestions.service import SuggestionService
 
 
 @get("/v1/models", sync_to_thread=False)
-def list_models(adapters: NamedDependency[AdapterManager]) -> dict[str, Any]:
-    return asdict(adapters.view())
+def list_models(
+    adapters: NamedDependency[AdapterManager], suggestions: NamedDependency[SuggestionService]
+) -> dict[str, Any]:
+    return {**asdict(adapters.view()), "serving": suggestions.serving.view()}

@@ -21,6 +21,7 @@ from prefloop.inference.suggestions.models import (
     SuggestionRequest,
     SuggestionSetOut,
 )
+from prefloop.inference.suggestions.serving import ServingRecord
 from prefloop.shared.adapters import AdapterRefused
 from prefloop.shared.events import SUGGESTIONS, ServedSuggestion, SuggestionsServed
 from prefloop.shared.http import Conflict, NotFound, ServiceUnavailable
@@ -40,8 +41,10 @@ class SuggestionService:
         oversample: int = 2,
         attempts: int = 3,
         rng: random.Random | None = None,
+        serving: ServingRecord | None = None,
     ) -> None:
         self._engine = engine
+        self.serving = serving or ServingRecord()
         self._adapters = adapters
         self._publisher = publisher
         self._oversample = oversample
@@ -95,7 +98,12 @@ class SuggestionService:
         ):
             return await self._interleaved(request, canary.version)
         async with self._adapters.lease(request.model_version) as version:
-            titles = await self.distinct_titles(request.idea, request.n, version)
+            try:
+                titles = await self.distinct_titles(request.idea, request.n, version)
+            except EngineFailed:
+                self.serving.record(version, request.n, 0)
+                raise
+        self.serving.record(version, request.n, len(titles))
         return version, [(t, version) for t in titles]
 
     async def _interleaved(
@@ -141,7 +149,7 @@ async def distinct_titles(
         # Each retry asks for more: a prompt that yields few clean titles keeps doing so.
         rows = (missing + oversample) * (attempt + 1)
         for completion in await engine.generate(prompt, rows, version):
-            result = clean_title(completion.text, completion.finished)
+            result = clean_title(completion.text, completion.finished, idea)
             if result.title is None:
                 RAW_GENERATIONS.labels(outcome="dropped").inc()
                 TITLES_DROPPED.labels(reason=result.reason).inc()

@@ -1,4 +1,5 @@
-"""One DPO run with TRL + PEFT LoRA on the base model.
+"""One DPO run with TRL + PEFT LoRA on the base model: it trains and saves the
+adapter; whether the adapter may serve is decided elsewhere (assessment.py).
 
 Warm start (default): continue from the active adapter, so the loop keeps
 learning across rounds. The reference policy is the active version (default:
@@ -8,12 +9,10 @@ Cold start: a fresh LoRA, with the base model (adapter disabled) as reference.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,6 @@ from prefloop.shared.models.quiet import quiet_progress_bars
 from prefloop.shared.prompts import render_prompt
 from prefloop.trainer.metrics import STEP_SECONDS
 from prefloop.trainer.training.config import DPOHyperparameters
-from prefloop.trainer.training.evaluate import PreferenceScore, preference_score
-from prefloop.trainer.training.health import GenerationHealth, generation_health, sample_titles
-from prefloop.trainer.training.judging import Duels, duel_samples, ranked_pairs, reward_duels
-from prefloop.trainer.training.reward import TitleReward
 
 log = logging.getLogger(__name__)
 
@@ -38,41 +33,25 @@ class TrainingPair:
 
 
 @dataclass(frozen=True)
-class PromptedPair:
-    prompt: str
-    chosen: str
-    rejected: str
+class TrainedAdapter:
+    """A trained candidate, still in memory so that it can be assessed
+    (assessment.py) without loading the model again."""
 
-
-@dataclass(frozen=True)
-class DPOResult:
     adapter_dir: Path  # holds adapter_config.json + adapter_model.safetensors
-    metrics: dict[str, float]
+    model: Any  # the PEFT model: adapter "default" is the candidate
+    tokenizer: Any
+    trainer: Any  # TRL's DPOTrainer, for its own evaluation metrics
     steps: int
     seconds_per_step: float
-    candidate_score: PreferenceScore | None = None  # on the held-out pairs
-    active_score: PreferenceScore | None = None  # the version it was trained from, same pairs
-    candidate_health: GenerationHealth | None = None  # titles sampled on held-out ideas
-    base_health: GenerationHealth | None = None  # the base model, same ideas and random draws
-    duels: Duels | None = None  # candidate against parent titles on held-out ideas, judged by the reward
-    sampled_pairs: int = 0  # on-policy pairs the reward model ranked, trained on beside the users' pairs
+    sampled_pairs: int = 0  # on-policy pairs trained on beside the users' pairs
 
 
-@dataclass(frozen=True)
-class RewardPlan:
-    """What the learned reward model does in a run (judging.py)."""
-
-    reward: TitleReward
-    pair_ideas: Sequence[str]  # training ideas: the starting policy's samples become ranked pairs
-    gate_ideas: Sequence[str]  # held-out ideas: the candidate's titles against its parent's
-    pair_samples: int = 4
-    pairs_per_idea: int = 1  # the best sample against this many others
-    min_margin: float = 1.0
-    gate_duels: int = 96
-    held_out_accuracy: float = 0.0  # the reward model's, on held-out pairs users gave
+# Called with the model and tokenizer before the first step: extra pairs from
+# the policy the round starts from (the reward model's ranked samples).
+ExtraPairs = Callable[[Any, Any], Sequence[TrainingPair]]
 
 
-def _dataset(tokenizer: Any, pairs: Sequence[TrainingPair]) -> Any:
+def dpo_dataset(tokenizer: Any, pairs: Sequence[TrainingPair]) -> Any:
     from datasets import Dataset
 
     # The prompt is rendered exactly as the inference service renders it.
@@ -107,13 +86,13 @@ def _step_timer() -> Any:
 def run_dpo(
     base_model_path: str,
     train: Sequence[TrainingPair],
-    held_out: Sequence[TrainingPair],
     hp: DPOHyperparameters,
     work_dir: Path,
     parent_adapter: Path | None = None,
-    health_ideas: Sequence[str] = (),
-    reward_plan: RewardPlan | None = None,
-) -> DPOResult:
+    extra_pairs: ExtraPairs | None = None,
+) -> TrainedAdapter:
+    """Train a LoRA adapter on `train` (plus `extra_pairs`) and save it; the
+    adapter is judged elsewhere (assessment.py)."""
     import torch
     from peft import LoraConfig, PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
@@ -144,7 +123,7 @@ def run_dpo(
             task_type="CAUSAL_LM",
         )
     # Before any training step: samples of the policy the round starts from.
-    sampled = _ranked_samples(model, tokenizer, reward_plan, hp.seed) if reward_plan else []
+    extra = list(extra_pairs(model, tokenizer)) if extra_pairs else []
     args = DPOConfig(
         output_dir=str(work_dir / "checkpoints"),
         beta=hp.beta,
@@ -169,8 +148,7 @@ def run_dpo(
         model=model,
         ref_model=ref_model,
         args=args,
-        train_dataset=_dataset(tokenizer, [*train, *sampled]),
-        eval_dataset=_dataset(tokenizer, held_out) if held_out else None,
+        train_dataset=dpo_dataset(tokenizer, [*train, *extra]),
         processing_class=tokenizer,
         peft_config=peft_config,
         callbacks=[timer],
@@ -178,100 +156,16 @@ def run_dpo(
     # Our step timer logs progress; TRL's printer would dump every metric dict to stdout.
     trainer.remove_callback(PrinterCallback)
     trainer.train()
-    metrics: dict[str, float] = {}
-    candidate_score = active_score = None
-    if held_out:
-        metrics = {k: float(v) for k, v in trainer.evaluate().items() if isinstance(v, (int, float))}
-        candidate_score, active_score = _compare(trainer.model, tokenizer, held_out, parent_adapter)
-    candidate_health = base_health = None
-    if health_ideas:
-        trainer.model.eval()
-        candidate_health = generation_health(
-            sample_titles(trainer.model, tokenizer, health_ideas, lambda: _adapter(trainer.model, "default"))
-        )
-        base_health = generation_health(
-            sample_titles(trainer.model, tokenizer, health_ideas, trainer.model.disable_adapter)
-        )
-    duels = _duels(trainer.model, tokenizer, reward_plan, parent_adapter) if reward_plan else None
     out = Path(tempfile.mkdtemp(prefix="adapter-", dir=work_dir))
     # Only the trained adapter: TRL's frozen "ref" copy stays out of the store.
     trainer.model.save_pretrained(str(out), selected_adapters=["default"])
     durations = timer.durations or [0.0]
-    return DPOResult(
+    return TrainedAdapter(
         adapter_dir=out,
-        metrics=metrics,
+        model=trainer.model,
+        tokenizer=tokenizer,
+        trainer=trainer,
         steps=len(timer.durations),
         seconds_per_step=sum(durations) / len(durations),
-        candidate_score=candidate_score,
-        active_score=active_score,
-        candidate_health=candidate_health,
-        base_health=base_health,
-        duels=duels,
-        sampled_pairs=len(sampled),
+        sampled_pairs=len(extra),
     )
-
-
-def _ranked_samples(model: Any, tokenizer: Any, plan: RewardPlan, seed: int) -> list[TrainingPair]:
-    """The model's own titles on the plan's training ideas, ranked by the reward into pairs."""
-    if not plan.pair_ideas:
-        return []
-    model.eval()
-    samples = sample_titles(
-        model,
-        tokenizer,
-        plan.pair_ideas,
-        contextlib.nullcontext,
-        samples_per_idea=plan.pair_samples,
-        seed=seed,
-    )
-    ranked = ranked_pairs(plan.reward, plan.pair_ideas, samples, plan.min_margin, plan.pairs_per_idea)
-    log.info("%d on-policy pairs ranked by the reward model", len(ranked))
-    return [TrainingPair(p.idea, p.chosen, p.rejected) for p in ranked]
-
-
-def _duels(model: Any, tokenizer: Any, plan: RewardPlan, parent_adapter: Path | None) -> Duels | None:
-    """The candidate's titles against its parent's on the plan's held-out ideas."""
-    if not plan.gate_ideas:
-        return None
-    model.eval()
-    n = duel_samples(len(plan.gate_ideas), plan.gate_duels)
-    ours = sample_titles(model, tokenizer, plan.gate_ideas, lambda: _adapter(model, "default"), n)
-    theirs = sample_titles(model, tokenizer, plan.gate_ideas, _parent_policy(model, parent_adapter), n)
-    duels = reward_duels(plan.reward, plan.gate_ideas, ours, theirs)
-    log.info(
-        "candidate against parent on %d held-out ideas, by the reward model: %s", len(plan.gate_ideas), duels
-    )
-    return duels
-
-
-@contextmanager
-def _adapter(model: Any, name: str) -> Iterator[None]:
-    previous = model.active_adapter
-    model.set_adapter(name)
-    try:
-        yield
-    finally:
-        model.set_adapter(previous)
-
-
-def _compare(
-    model: Any, tokenizer: Any, held_out: Sequence[TrainingPair], parent_adapter: Path | None
-) -> tuple[PreferenceScore, PreferenceScore]:
-    """The candidate and the active version (the parent adapter, or base when
-    there is none), on the same held-out pairs."""
-    model.eval()
-    pairs = [PromptedPair(render_prompt(tokenizer, p.idea), p.chosen, p.rejected) for p in held_out]
-    candidate = preference_score(model, tokenizer, pairs, lambda: _adapter(model, "default"))
-    active = preference_score(model, tokenizer, pairs, _parent_policy(model, parent_adapter))
-    return candidate, active
-
-
-def _parent_policy(model: Any, parent_adapter: Path | None) -> Callable[[], AbstractContextManager[Any]]:
-    """Switches the model to the version the candidate was trained from."""
-    if parent_adapter is None:
-        return model.disable_adapter  # type: ignore[no-any-return]
-    # Tied to the active version, TRL already holds the parent's weights as the
-    # frozen "ref" adapter; otherwise the parent is loaded once.
-    if "ref" not in model.peft_config:
-        model.load_adapter(str(parent_adapter), adapter_name="ref")
-    return lambda: _adapter(model, "ref")

@@ -19,28 +19,57 @@ Held-out accuracy still did not track the titles a version writes: within one
 every activation passed it (docs/learning.md). When the round brings duels
 judged by the learned reward model (judging.py), they decide instead: the
 candidate's titles on held-out ideas must win at least half of the decided
-duels against its parent's."""
+duels against its parent's, and users' own held-out pairs still have a say:
+a candidate that clearly loses accuracy on them is refused however it duels.
+
+Health is the last word: a version that would serve users fewer full sets
+of usable titles than base or than its parent does not serve."""
 
 from __future__ import annotations
 
-from prefloop.trainer.training.dpo import DPOResult
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from prefloop.trainer.training.assessment import Assessment
 from prefloop.trainer.training.evaluate import PreferenceScore
 from prefloop.trainer.training.health import GenerationHealth
 from prefloop.trainer.training.judging import Duels
 
 
-def candidate_refusal(
-    result: DPOResult, min_accuracy_gain: float, tolerance: float, health_tolerance: float
+@dataclass(frozen=True)
+class GateRule:
+    min_accuracy_gain: float = 0.0
+    tolerance: float = 0.0  # accuracy a candidate may lose when accuracy decides
+    users_tolerance: float = 0.1  # accuracy on users' held-out pairs it may lose when duels decide
+    health_tolerance: float = 0.1  # share of full sets, or of usable titles, it may lose
+
+
+def candidate_refusal(assessment: Assessment, rule: GateRule) -> str | None:
+    """Why a round's candidate must not be activated, or None when it may be:
+    duels (or held-out accuracy, when the round has no duels), then users'
+    held-out pairs, then generation health."""
+    candidate, active = assessment.candidate_score, assessment.active_score
+    if assessment.duels is not None:
+        first = duel_refusal(assessment.duels) or users_refusal(candidate, active, rule.users_tolerance)
+    else:
+        first = gate_refusal(candidate, active, rule.min_accuracy_gain, rule.tolerance)
+    return first or health_refusal(assessment.health, rule.health_tolerance)
+
+
+def users_refusal(
+    candidate: PreferenceScore | None, active: PreferenceScore | None, tolerance: float
 ) -> str | None:
-    """Why a round's candidate must not be activated (held-out accuracy first,
-    then generation health), or None when it may be. Duels judged by the
-    reward model, when the round has them, replace held-out accuracy."""
-    first = (
-        duel_refusal(result.duels)
-        if result.duels is not None
-        else gate_refusal(result.candidate_score, result.active_score, min_accuracy_gain, tolerance)
+    """Why the candidate disagrees with users' held-out choices clearly more than its parent does."""
+    if candidate is None or active is None:
+        return None
+    loss = round(active.accuracy - candidate.accuracy, 9)
+    if loss <= tolerance:
+        return None
+    return (
+        f"rejected: on {candidate.pairs} of users' held-out pairs its preference accuracy "
+        f"{candidate.accuracy:.3f} loses {loss:.3f} on the active version's {active.accuracy:.3f}, "
+        f"more than the tolerated {tolerance:.3f}"
     )
-    return first or health_refusal(result.candidate_health, result.base_health, health_tolerance)
 
 
 def duel_refusal(duels: Duels) -> str | None:
@@ -91,20 +120,31 @@ def gate_refusal(
     )
 
 
-def health_refusal(
-    candidate: GenerationHealth | None, base: GenerationHealth | None, tolerance: float
-) -> str | None:
-    """Why the candidate writes too few usable titles, or None when it is healthy.
+def health_refusal(health: Mapping[str, GenerationHealth], tolerance: float) -> str | None:
+    """Why the candidate would serve users worse sets than base or its parent
+    (fewer sets of N distinct usable titles, or fewer usable titles), or None.
 
-    Base is the yardstick rather than the active version, so small losses
-    cannot pile up round after round."""
-    if candidate is None or base is None:
+    Base is always a yardstick, so small losses cannot pile up round after
+    round; the parent is one too, so a version never serves worse than the
+    one it replaces."""
+    candidate = health.get("candidate")
+    if candidate is None:
         return None  # not measured (no held-out ideas, or the check is off)
-    loss = round(base.share - candidate.share, 9)
-    if loss <= tolerance:
-        return None
-    return (
-        f"rejected: {candidate.usable} of {candidate.sampled} titles it wrote on held-out ideas are usable "
-        f"({candidate.share:.0%}) against base's {base.usable} ({base.share:.0%}), "
-        f"a loss of more than the tolerated {tolerance:.0%}"
-    )
+    for name in ("base", "parent"):
+        reference = health.get(name)
+        if reference is None:
+            continue
+        if round(reference.full_share - candidate.full_share, 9) > tolerance:
+            return (
+                f"rejected: {candidate.full_sets} of {candidate.sets} sets it drew on held-out ideas hold "
+                f"{candidate.set_size} distinct usable titles ({candidate.full_share:.0%}) against "
+                f"{name}'s {reference.full_sets} ({reference.full_share:.0%}), a loss of more than the "
+                f"tolerated {tolerance:.0%}"
+            )
+        if round(reference.share - candidate.share, 9) > tolerance:
+            return (
+                f"rejected: {candidate.usable} of {candidate.sampled} titles it wrote on held-out ideas "
+                f"are usable ({candidate.share:.0%}) against {name}'s {reference.usable} "
+                f"({reference.share:.0%}), a loss of more than the tolerated {tolerance:.0%}"
+            )
+    return None

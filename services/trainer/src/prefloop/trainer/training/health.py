@@ -1,15 +1,18 @@
-"""Generation health: does a policy still write usable titles?
+"""Generation health: does a policy still serve users full sets of usable titles?
 
 Held-out preference accuracy scores given titles; it cannot see a policy that
 ranks them well but no longer writes them. Stacked DPO rounds can drift into
-keyword strings or titles that never end, which the inference service drops
-(and answers 503 when none are left). This samples titles for a few held-out
-ideas exactly as the service would and counts how many survive cleaning.
-The same samples serve the reward gate (judging.py).
+keyword strings, titles that never end, broken characters or the idea handed
+back, which the inference service drops: users then get short sets, or a 503
+when none are left. This draws sets for held-out ideas as the service draws
+its first attempt (N asked for, plus its oversampling), cleans them as the
+service cleans them, and counts two things: usable titles, and sets that hold
+N distinct usable titles, which is what a user asking for N sees.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -18,26 +21,53 @@ from typing import Any
 from prefloop.shared.prompts import render_prompt
 from prefloop.shared.titles import DEFAULT_SAMPLING, TitleSampling, clean_title
 
+SERVICE_OVERSAMPLE = 2  # rows the inference service draws beyond the N asked for
+
 
 @dataclass(frozen=True)
 class GenerationHealth:
-    usable: int  # samples that survived cleaning
+    usable: int  # drawn titles that survived cleaning
     sampled: int
+    full_sets: int = 0  # sets with `set_size` distinct usable titles
+    sets: int = 0
+    set_size: int = 0
 
     @property
     def share(self) -> float:
         return self.usable / self.sampled if self.sampled else 0.0
 
+    @property
+    def full_share(self) -> float:
+        return self.full_sets / self.sets if self.sets else 0.0
 
-def health_ideas(held_out: Sequence[Any], limit: int) -> list[str]:
-    """The first `limit` distinct ideas of the held-out pairs: where health is sampled."""
-    return list(dict.fromkeys(p.idea for p in held_out))[:limit]
+
+def health_draws(ideas: Sequence[str], sets: int) -> list[str]:
+    """The ideas to draw sets for: each idea once, or several times when there
+    are fewer ideas than `sets`, so an early round's verdict does not rest on
+    the two or three ideas it happened to hold out."""
+    distinct = list(dict.fromkeys(ideas))
+    if not distinct or sets <= 0:
+        return []
+    repeats = math.ceil(sets / len(distinct))
+    return [idea for idea in distinct for _ in range(repeats)]
 
 
-def generation_health(samples: Sequence[Sequence[str | None]]) -> GenerationHealth:
-    """How many of the titles `sample_titles` drew survived cleaning."""
+def generation_health(samples: Sequence[Sequence[str | None]], set_size: int) -> GenerationHealth:
+    """Health of the sets `sample_titles` drew: each idea's row of titles is one set."""
     flat = [title for per_idea in samples for title in per_idea]
-    return GenerationHealth(usable=sum(title is not None for title in flat), sampled=len(flat))
+    full = sum(len({t.casefold() for t in titles if t is not None}) >= set_size for titles in samples)
+    return GenerationHealth(
+        usable=sum(title is not None for title in flat),
+        sampled=len(flat),
+        full_sets=full,
+        sets=len(samples),
+        set_size=set_size,
+    )
+
+
+def set_rows(set_size: int) -> int:
+    """Rows drawn for one set, as the service's first attempt draws them."""
+    return set_size + SERVICE_OVERSAMPLE
 
 
 def sample_titles(
@@ -77,7 +107,9 @@ def sample_titles(
             else tokenizer.eos_token_id,
         )
     titles: list[str | None] = []
-    for row in out[:, batch["input_ids"].shape[1] :]:
+    row_ideas = [idea for idea in ideas for _ in range(samples_per_idea)]
+    for idea, row in zip(row_ideas, out[:, batch["input_ids"].shape[1] :], strict=True):
         finished = bool((row == tokenizer.eos_token_id).any())
-        titles.append(clean_title(tokenizer.decode(row, skip_special_tokens=True), finished).title)
+        text = tokenizer.decode(row, skip_special_tokens=True)
+        titles.append(clean_title(text, finished, idea).title)
     return [titles[i : i + samples_per_idea] for i in range(0, len(titles), samples_per_idea)]

@@ -1,6 +1,7 @@
-"""A training round: pick the new pairs, split by idea, run DPO, store the
-adapter as a new immutable version, register it, and activate it if it passes
-the gate (it beats the active version on held-out pairs) or reject it.
+"""Training rounds: when one is due, take the new pairs, run the recipe
+(recipe.py: plan, train, assess, verdict), store the adapter as a new
+immutable version, register it, and activate it if it passes the gate or
+reject it.
 
 One round at a time (a single worker thread calls `tick`). A crash mid-round
 leaves no half-written version: the store renames a finished folder into
@@ -11,15 +12,14 @@ failed at the next start.
 from __future__ import annotations
 
 import logging
-import random
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from psycopg_pool import ConnectionPool
 
@@ -34,51 +34,35 @@ from prefloop.trainer.metrics import (
 )
 from prefloop.trainer.registry import repository as registry
 from prefloop.trainer.settings import TrainerSettings
-from prefloop.trainer.training import round_store
+from prefloop.trainer.training import recipe, round_store
 from prefloop.trainer.training.config import DPOHyperparameters
-from prefloop.trainer.training.dpo import DPOResult, RewardPlan, TrainingPair, run_dpo
-from prefloop.trainer.training.gate import candidate_refusal
-from prefloop.trainer.training.health import health_ideas
-from prefloop.trainer.training.judging import cross_fitted_margins
-from prefloop.trainer.training.reward import TitleReward
+from prefloop.trainer.training.gate import GateRule
+from prefloop.trainer.training.recipe import RecipePolicy, RoundResult, train_and_assess
 from prefloop.trainer.training.round_store import PairRow, RoundRecord
 from prefloop.trainer.training.schedule import Clock, Trigger, due, next_round
-from prefloop.trainer.training.split import Sides, assign_sides, split_by_idea, split_by_sides
+from prefloop.trainer.training.split import assign_sides
 
 log = logging.getLogger(__name__)
 
-Trainer = Callable[..., DPOResult]
+Trainer = Callable[..., RoundResult]  # recipe.train_and_assess, or a test's wrapper of it
 
 
-@dataclass(frozen=True)
-class RoundPolicy:
+@dataclass(frozen=True, kw_only=True)
+class RoundPolicy(RecipePolicy):
+    """When rounds run and what they take, beside the recipe's own settings."""
+
     min_new_pairs: int
     cooldown_s: float
-    eval_fraction: float
     max_round_pairs: int
-    gate: bool = True
     replay_pairs: int = 0  # older, already-used pairs mixed into each round against forgetting
     canary_fraction: float = 0.0  # 0: a candidate that passes the gate is activated directly
-    gate_min_accuracy_gain: float = 0.0
-    gate_tolerance: float = 0.0  # accuracy a candidate may lose on the active version and still pass
-    gate_health_ideas: int = 0  # held-out ideas whose sampled titles check generation health (0: off)
-    gate_health_tolerance: float = 0.15  # share of usable titles a candidate may lose on base
     max_interval_s: float = 0.0  # > 0: waiting pairs start a round after this long, however few
-    # The learned reward model (reward.py, judging.py); 0 ideas turns a use off.
-    reward_gate_ideas: int = 0  # held-out ideas where candidate and parent titles duel (replaces accuracy)
-    reward_gate_duels: int = 96
-    reward_pair_ideas: int = 0  # training ideas whose on-policy samples become ranked pairs
-    reward_pair_samples: int = 4
-    reward_pairs_per_idea: int = 1
-    reward_min_margin: float = 1.0
-    reward_filter_min_pairs: int = 0  # history from which users' pairs must agree with the reward (0: off)
-    reward_history_pairs: int = 5000  # newest pairs the reward model is fitted on
+    reward_history_pairs: int = 5000  # newest pairs the reward models are fitted on
 
     @property
-    def uses_reward_model(self) -> bool:
-        return bool(
-            (self.gate and self.reward_gate_ideas) or self.reward_pair_ideas or self.reward_filter_min_pairs
-        )
+    def uses_history(self) -> bool:
+        """Whether the recipe needs the newest pairs beyond the round's own."""
+        return bool(self.gate or self.reward_pair_ideas or self.reward_filter_min_pairs)
 
     @classmethod
     def from_settings(cls, settings: TrainerSettings) -> RoundPolicy:
@@ -88,12 +72,17 @@ class RoundPolicy:
             eval_fraction=settings.eval_fraction,
             max_round_pairs=settings.max_round_pairs,
             gate=settings.gate,
+            gate_rule=GateRule(
+                min_accuracy_gain=settings.gate_min_accuracy_gain,
+                tolerance=settings.gate_tolerance,
+                users_tolerance=settings.gate_users_tolerance,
+                health_tolerance=settings.gate_health_tolerance,
+            ),
+            gate_health_ideas=settings.gate_health_ideas,
+            gate_set_size=settings.gate_set_size,
+            gate_held_out_pairs=settings.gate_held_out_pairs,
             replay_pairs=settings.replay_pairs,
             canary_fraction=settings.canary_fraction,
-            gate_min_accuracy_gain=settings.gate_min_accuracy_gain,
-            gate_tolerance=settings.gate_tolerance,
-            gate_health_ideas=settings.gate_health_ideas,
-            gate_health_tolerance=settings.gate_health_tolerance,
             max_interval_s=settings.max_interval_s,
             reward_gate_ideas=settings.reward_gate_ideas,
             reward_gate_duels=settings.reward_gate_duels,
@@ -124,7 +113,7 @@ class RoundRunner:
         policy: RoundPolicy,
         hyperparameters: DPOHyperparameters,
         on_registered: Callable[[], None] = lambda: None,
-        trainer: Trainer = run_dpo,
+        trainer: Trainer = train_and_assess,
     ) -> None:
         self._pool = pool
         self._store = store
@@ -253,71 +242,55 @@ class RoundRunner:
             return run_id, pairs, replay, registry.active_version(conn)
 
     def _history(self) -> list[PairRow]:
-        """The newest pairs, used or not: what the reward model is fitted on."""
+        """The newest pairs, used or not: what the reward models are fitted on
+        and where the held-out yardsticks come from."""
         with self._pool.connection() as conn:
             return round_store.newest(conn, self._policy.reward_history_pairs)
 
     def _train_and_record(
         self, run_id: int, pairs: list[PairRow], replay: list[PairRow], parent: str | None, work_dir: Path
     ) -> tuple[str, str | None]:
-        """Train a candidate, store it, register it, then activate or reject it.
+        """Run the recipe on a candidate, store it, register it, then activate or reject it.
 
         The split is per idea and each idea keeps the side it was first given
         (stored), so replayed pairs land on the same side as in earlier rounds:
         held-out ideas never leak into training."""
-        history = self._history() if self._policy.uses_reward_model else []
+        history = self._history() if self._policy.uses_history else []
         with self._pool.connection() as conn:
             hashes = {p.idea_hash for p in [*pairs, *replay, *history]}
             known = round_store.idea_sides(conn, hashes)
             sides = assign_sides({p.idea_hash for p in pairs + replay}, self._policy.eval_fraction, known)
             round_store.remember_sides(conn, {h: held for h, held in sides.items() if h not in known})
-        train, held_out = split_by_sides(pairs + replay, sides)
-        known = {**known, **sides}
+        plan = recipe.plan_round(pairs + replay, history, self._policy, seed=run_id, known={**known, **sides})
         log.info(
             "round %d: %d train pairs, %d held-out pairs, parent %s",
             run_id,
-            len(train),
-            len(held_out),
+            len(plan.train),
+            len(plan.held_out),
             parent or "base",
         )
-        plan = build_reward_plan(history, train, self._policy, seed=run_id, known=known)
-        agreed = agreed_pairs(history, train, self._policy, known=known)
         result = self._trainer(
+            plan,
             self._base_model_path(),
-            [TrainingPair(p.idea, p.chosen, p.rejected) for p in agreed],
-            [TrainingPair(p.idea, p.chosen, p.rejected) for p in held_out],
             self._hp,
             work_dir,
+            self._policy,
             parent_adapter=self._store.path_of(parent) if parent else None,
-            health_ideas=health_ideas(held_out, self._policy.gate_health_ideas) if self._policy.gate else [],
-            reward_plan=plan,
+            seed=run_id,
         )
-        metrics = _round_metrics(result)
-        if plan:
-            metrics["reward"] = {"pairs": plan.reward.pairs, "held_out_accuracy": plan.held_out_accuracy}
-        if len(agreed) < len(train):
-            metrics["agreed_pairs"] = {"kept": len(agreed), "of": len(train)}
-        refusal = (
-            candidate_refusal(
-                result,
-                self._policy.gate_min_accuracy_gain,
-                self._policy.gate_tolerance,
-                self._policy.gate_health_tolerance,
-            )
-            if self._policy.gate
-            else None
-        )
+        metrics = recipe.round_metrics(plan, result)
+        refusal = recipe.verdict(result, self._policy)
         version = f"v{run_id:04d}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}"
         window = {
             "first_pair_id": pairs[0].id,
             "last_pair_id": pairs[-1].id,
             "replayed_pairs": len(replay),
-            "train_pairs": len(agreed),
-            "held_out_pairs": len(held_out),
+            "train_pairs": len(plan.train),
+            "held_out_pairs": len(plan.held_out),
         }
         manifest = self._store.write(
             version,
-            result.adapter_dir,
+            result.trained.adapter_dir,
             parent=parent,
             base_model=self._base_model,
             data_window=window,
@@ -342,9 +315,9 @@ class RoundRunner:
                 run_id=run_id,
                 version=version,
                 used_pair_ids=[p.id for p in pairs],
-                trained_feedback_ids=[p.feedback_id for p in agreed],
-                train_pairs=len(agreed),
-                eval_pairs=len(held_out),
+                trained_feedback_ids=[p.feedback_id for p in plan.train],
+                train_pairs=len(plan.train),
+                eval_pairs=len(plan.held_out),
                 metrics=metrics,
                 refusal=refusal,
             )
@@ -353,102 +326,3 @@ class RoundRunner:
             LAST_REWARD_ACCURACY.set(metrics["eval_rewards/accuracies"])
             LAST_REWARD_MARGIN.set(metrics["eval_rewards/margins"])
         return version, refusal
-
-
-class _HistoryPair(Protocol):
-    @property
-    def idea(self) -> str: ...
-    @property
-    def idea_hash(self) -> str: ...
-    @property
-    def chosen(self) -> str: ...
-    @property
-    def rejected(self) -> str: ...
-
-
-P = TypeVar("P", bound=_HistoryPair)
-
-
-def agreed_pairs(
-    history: Sequence[_HistoryPair], train: Sequence[P], policy: RoundPolicy, known: Sides | None = None
-) -> list[P]:
-    """The round's training pairs that a reward model fitted on other ideas
-    agrees with. Implicit feedback is noisy: users pick among titles they like
-    equally (a tie teaches DPO nothing but still moves likelihood) and now and
-    then pick the worse one. Of a demo's first 748 training pairs, 68% followed
-    the hidden taste, 23% were ties and 10% went against it; such a model agreed
-    with 72% of them, of which 82%, 15% and 3%: it left out 78% of the slips
-    and 43% of the ties for 13% of the sound pairs, and DPO has 28% fewer steps
-    to take. Off below `reward_filter_min_pairs` pairs of history, where the
-    model is still too weak to judge; all pairs when it would keep none."""
-    if not policy.reward_filter_min_pairs:
-        return list(train)
-    fit_on, _ = split_by_idea(list(history), policy.eval_fraction, known)
-    if len(fit_on) < policy.reward_filter_min_pairs:
-        return list(train)
-    margins = cross_fitted_margins(fit_on, train)
-    if margins is None:
-        return list(train)
-    agreed = [pair for pair, margin in zip(train, margins, strict=True) if margin > 0]
-    log.info(
-        "%d of %d training pairs agree with a reward model fitted on other ideas", len(agreed), len(train)
-    )
-    return agreed or list(train)
-
-
-def build_reward_plan(
-    history: Sequence[_HistoryPair],
-    train: Sequence[_HistoryPair],
-    policy: RoundPolicy,
-    seed: int,
-    known: Sides | None = None,
-) -> RewardPlan | None:
-    """Fit the reward model on every training-side pair so far and choose where
-    it works this round: held-out ideas to duel on (from all history, so early
-    rounds are not judged on two ideas) and this round's training ideas to sample."""
-    gate_ideas = policy.reward_gate_ideas if policy.gate else 0
-    if not (gate_ideas or policy.reward_pair_ideas):
-        return None
-    fit_on, held = split_by_idea(list(history), policy.eval_fraction, known)
-    if not fit_on:
-        return None
-    reward = TitleReward.fit(fit_on)
-    held_ideas = sorted({p.idea for p in held})
-    newest_train_ideas = list(dict.fromkeys(p.idea for p in reversed(train)))
-    plan = RewardPlan(
-        reward=reward,
-        pair_ideas=newest_train_ideas[: policy.reward_pair_ideas],
-        gate_ideas=random.Random(seed).sample(held_ideas, min(gate_ideas, len(held_ideas))),
-        pair_samples=policy.reward_pair_samples,
-        pairs_per_idea=policy.reward_pairs_per_idea,
-        min_margin=policy.reward_min_margin,
-        gate_duels=policy.reward_gate_duels,
-        held_out_accuracy=reward.accuracy(held),
-    )
-    log.info(
-        "reward model fitted on %d pairs ranks %d held-out pairs as users did %.0f%% of the time",
-        len(fit_on),
-        len(held),
-        100 * plan.held_out_accuracy,
-    )
-    return plan
-
-
-def _round_metrics(result: DPOResult) -> dict[str, Any]:
-    metrics: dict[str, Any] = {
-        **result.metrics,
-        "steps": result.steps,
-        "seconds_per_step": result.seconds_per_step,
-    }
-    if result.candidate_score and result.active_score:
-        metrics["gate"] = {"candidate": asdict(result.candidate_score), "active": asdict(result.active_score)}
-    if result.duels:
-        metrics["duels"] = asdict(result.duels)
-    if result.sampled_pairs:
-        metrics["sampled_pairs"] = result.sampled_pairs
-    if result.candidate_health and result.base_health:
-        metrics["health"] = {
-            "candidate": asdict(result.candidate_health),
-            "base": asdict(result.base_health),
-        }
-    return metrics

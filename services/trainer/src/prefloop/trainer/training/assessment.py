@@ -1,0 +1,128 @@
+"""What a trained candidate is worth, measured against the versions it would
+replace, on data it was not trained on:
+
+- users' own held-out pairs: the candidate's and its parent's preference
+  accuracy on them (evaluate.py), and TRL's DPO evaluation metrics;
+- generation health: sets drawn on held-out ideas by the candidate, its
+  parent and base, with the same random draws (health.py);
+- duels: the candidate's titles against its parent's on held-out ideas,
+  judged by a reward model fitted on other ideas than the one that ranked the
+  round's on-policy pairs (judging.py), so the gate does not grade its own homework.
+
+The gate (gate.py) turns an assessment into a verdict.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefloop.shared.prompts import render_prompt
+from prefloop.trainer.training.dpo import TrainedAdapter, TrainingPair, dpo_dataset
+from prefloop.trainer.training.evaluate import PreferenceScore, preference_score
+from prefloop.trainer.training.health import GenerationHealth, generation_health, sample_titles, set_rows
+from prefloop.trainer.training.judging import Duels, duel_samples, reward_duels
+from prefloop.trainer.training.reward import TitleReward
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PromptedPair:
+    prompt: str
+    chosen: str
+    rejected: str
+
+
+@dataclass(frozen=True)
+class DuelJudging:
+    reward: TitleReward
+    ideas: Sequence[str]  # held-out ideas
+    duels: int = 96  # how many duels to aim for
+
+
+@dataclass(frozen=True)
+class Assessment:
+    candidate_score: PreferenceScore | None = None  # on users' held-out pairs
+    active_score: PreferenceScore | None = None  # the version it was trained from, same pairs
+    # "candidate", "base" and, when it has one, "parent": sets on the same ideas and draws
+    health: dict[str, GenerationHealth] = field(default_factory=dict)
+    duels: Duels | None = None
+    metrics: dict[str, float] = field(default_factory=dict)  # TRL's DPO evaluation metrics
+
+
+def assess(
+    trained: TrainedAdapter,
+    held_out: Sequence[TrainingPair],
+    parent_adapter: Path | None,
+    health_ideas: Sequence[str] = (),
+    set_size: int = 4,
+    judging: DuelJudging | None = None,
+    seed: int = 0,
+) -> Assessment:
+    model, tokenizer = trained.model, trained.tokenizer
+    model.eval()
+    candidate = lambda: _adapter(model, "default")  # noqa: E731
+    parent = _parent_policy(model, parent_adapter)
+    metrics: dict[str, float] = {}
+    candidate_score = active_score = None
+    if held_out:
+        evaluated = trained.trainer.evaluate(eval_dataset=dpo_dataset(tokenizer, held_out))
+        metrics = {k: float(v) for k, v in evaluated.items() if isinstance(v, (int, float))}
+        model.eval()
+        pairs = [PromptedPair(render_prompt(tokenizer, p.idea), p.chosen, p.rejected) for p in held_out]
+        candidate_score = preference_score(model, tokenizer, pairs, candidate)
+        active_score = preference_score(model, tokenizer, pairs, parent)
+    health: dict[str, GenerationHealth] = {}
+    if health_ideas:
+        policies = {"candidate": candidate, "base": model.disable_adapter}
+        if parent_adapter is not None:
+            policies["parent"] = parent
+        for name, policy in policies.items():
+            drawn = sample_titles(model, tokenizer, health_ideas, policy, set_rows(set_size), seed=seed)
+            health[name] = generation_health(drawn, set_size)
+    duels = _duels(model, tokenizer, judging, candidate, parent, seed) if judging and judging.ideas else None
+    return Assessment(candidate_score, active_score, health, duels, metrics)
+
+
+def _duels(
+    model: Any,
+    tokenizer: Any,
+    judging: DuelJudging,
+    candidate: Callable[[], AbstractContextManager[Any]],
+    parent: Callable[[], AbstractContextManager[Any]],
+    seed: int,
+) -> Duels:
+    n = duel_samples(len(judging.ideas), judging.duels)
+    ours = sample_titles(model, tokenizer, judging.ideas, candidate, n, seed=seed)
+    theirs = sample_titles(model, tokenizer, judging.ideas, parent, n, seed=seed)
+    duels = reward_duels(judging.reward, judging.ideas, ours, theirs)
+    log.info(
+        "candidate against parent on %d held-out ideas, by the reward model: %s", len(judging.ideas), duels
+    )
+    return duels
+
+
+@contextmanager
+def _adapter(model: Any, name: str) -> Iterator[None]:
+    previous = model.active_adapter
+    model.set_adapter(name)
+    try:
+        yield
+    finally:
+        model.set_adapter(previous)
+
+
+def _parent_policy(model: Any, parent_adapter: Path | None) -> Callable[[], AbstractContextManager[Any]]:
+    """Switches the model to the version the candidate was trained from."""
+    if parent_adapter is None:
+        return model.disable_adapter  # type: ignore[no-any-return]
+    # Tied to the active version, TRL already holds the parent's weights as the
+    # frozen "ref" adapter; otherwise the parent is loaded once.
+    if "ref" not in model.peft_config:
+        model.load_adapter(str(parent_adapter), adapter_name="ref")
+    return lambda: _adapter(model, "ref")
