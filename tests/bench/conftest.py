@@ -21,3 +21,13 @@ def report(name: str, figures: dict[str, Any]) -> None:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def with_goals(figures: dict[str, Any], goals: dict[str, tuple[str, float]]) -> dict[str, Any]:
+    """`figures` plus, per goal on one of them, whether it was met: {"ratio": (">=", 2.5)}."""
+    judged = dict(figures)
+    for name, (op, target) in goals.items():
+        value = figures.get(name)
+        met = value is not None and (value >= target if op == ">=" else value <= target)
+        judged[f"goal_{name}"] = f"{op} {target}: {'met' if met else 'missed'}"
+    return judged

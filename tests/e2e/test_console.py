@@ -29,7 +29,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         **E2E_RECIPE,
         # every round the operator starts is activated: the gate has its own tests
         "PREFLOOP_TRAINER_GATE": "false",
-        "PREFLOOP_TRAINER_REWARD_GATE_IDEAS": "0",
+        "PREFLOOP_TRAINER_REWARD_GATE": "false",
         "PREFLOOP_TRAINER_REWARD_PAIR_IDEAS": "0",
         "PREFLOOP_TRAINER_REWARD_FILTER_MIN_PAIRS": "0",
         "PREFLOOP_TRAINER_REPLAY_PAIRS": "0",

@@ -47,12 +47,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         "PREFLOOP_TRAINER_DPO__EPOCHS": "2",
         "PREFLOOP_TRAINER_DPO__BATCH_SIZE": "8",
         **E2E_RECIPE,
-        # One or two held-out ideas a round give the health check 3-6 titles:
-        # noise. It is covered by the trainer's integration tests.
-        "PREFLOOP_TRAINER_GATE_HEALTH_IDEAS": "0",
         # The planted styles make held-out accuracy a clear signal here, so the
-        # gate is the accuracy gate; the reward-model gate runs in the whole-loop test.
-        "PREFLOOP_TRAINER_REWARD_GATE_IDEAS": "0",
+        # gate is the accuracy gate, without the sets' health check (the
+        # trainer's integration tests cover it); the reward-model gate runs in
+        # the whole-loop test.
+        "PREFLOOP_TRAINER_GATE_SETS": "0",
+        "PREFLOOP_TRAINER_REWARD_GATE": "false",
         "PREFLOOP_TRAINER_REWARD_PAIR_IDEAS": "0",
         "PREFLOOP_TRAINER_REWARD_FILTER_MIN_PAIRS": "0",
     }

@@ -17,9 +17,9 @@ from prefloop.shared.adapters import AdapterStore
 from tests.conftest import make_lora_adapter
 
 
-@pytest.mark.parametrize("int8", [False, True], ids=["fp32", "int8"])
+@pytest.mark.parametrize("cpu_path", ["fp32", "bf16", "int8"])
 def test_fifty_swaps_under_load_fail_no_request_and_keep_memory_flat(
-    tmp_path: Path, tiny_model_dir: Path, int8: bool
+    tmp_path: Path, tiny_model_dir: Path, cpu_path: str
 ) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -37,7 +37,7 @@ def test_fifty_swaps_under_load_fail_no_request_and_keep_memory_flat(
         max_new_tokens=4,
         temperature=1.0,
         top_p=1.0,
-        int8=int8,
+        cpu_path=cpu_path,
     )
     manager = AdapterManager(engine, store, "tiny", max_rank=16)
     prompt = engine.render_prompt("swap test")

@@ -371,7 +371,7 @@ def test_the_real_gate_scores_both_versions_on_the_held_out_pairs(
 ) -> None:
     import dataclasses
 
-    runner._policy = dataclasses.replace(runner._policy, gate=True, gate_health_ideas=4, gate_set_size=2)
+    runner._policy = dataclasses.replace(runner._policy, gate=True, gate_sets=4, gate_set_size=2)
     runner.tick()
     [run] = query(database_url, SCHEMA, "SELECT * FROM training_runs")
     gate = run["metrics"]["gate"]

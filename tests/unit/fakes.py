@@ -67,5 +67,8 @@ class FakeEngine:
         self.loaded.discard(version)
         self.unloaded.append(version)
 
+    def describe(self) -> dict[str, str]:
+        return {"engine": "fake"}
+
     async def close(self) -> None:
         pass

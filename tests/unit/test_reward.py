@@ -13,7 +13,6 @@ from prefloop.trainer.training.gate import GateRule, candidate_refusal, duel_ref
 from prefloop.trainer.training.judging import (
     Duels,
     cross_fitted_margins,
-    duel_samples,
     ranked_pairs,
     reward_duels,
 )
@@ -113,12 +112,6 @@ def test_ranked_pairs_pair_the_best_against_several_rivals_least_liked_first() -
     assert [p.rejected for p in closer] == ["Radio night!!!"]
 
 
-def test_few_held_out_ideas_get_more_samples_each() -> None:
-    assert duel_samples(ideas=48, duels=96) == 2
-    assert duel_samples(ideas=4, duels=96) == 6  # capped
-    assert duel_samples(ideas=30, duels=96) == 4
-
-
 def assessed(duels: Duels | None, candidate: float = 0.6, active: float = 0.6) -> Assessment:
     return Assessment(
         candidate_score=PreferenceScore(candidate, 0.0, 40),
@@ -129,12 +122,22 @@ def assessed(duels: Duels | None, candidate: float = 0.6, active: float = 0.6) -
 
 def test_duels_replace_held_out_accuracy_in_the_gate() -> None:
     # Equal accuracy: the accuracy gate would refuse (no gain), the duels decide.
-    rule = GateRule()
+    rule = GateRule(reward_gate=True)
     assert candidate_refusal(assessed(Duels(10, 8, 2)), rule) is None
     reason = candidate_refusal(assessed(Duels(8, 10, 2)), rule)
     assert reason is not None
     assert "won 8 and lost 10" in reason
-    assert "no held-out pairs" in (candidate_refusal(Assessment(), rule) or "")
+    accuracy_gate = GateRule(reward_gate=False)
+    assert "does not beat" in (candidate_refusal(assessed(Duels(10, 8, 2)), accuracy_gate) or "")
+    assert "no held-out pairs" in (candidate_refusal(Assessment(), accuracy_gate) or "")
+
+
+def test_before_the_duels_decide_users_held_out_pairs_do_within_their_tolerance() -> None:
+    rule = GateRule(reward_gate=True, users_tolerance=0.1)
+    assert candidate_refusal(assessed(None, candidate=0.55, active=0.6), rule) is None
+    assert "users' held-out pairs" in (
+        candidate_refusal(assessed(None, candidate=0.4, active=0.6), rule) or ""
+    )
 
 
 def test_users_held_out_pairs_still_refuse_a_candidate_that_wins_its_duels() -> None:
@@ -154,46 +157,64 @@ def hashed(pairs: list[Pair]) -> list[Pair]:
     return [Pair(p.idea, p.chosen, p.rejected, idea_hash=p.idea) for p in pairs]
 
 
+def reward_gated(**overrides: object) -> RecipePolicy:
+    settings: dict[str, object] = {
+        "eval_fraction": 0.3,
+        "gate_rule": GateRule(reward_gate=True),
+        "reward_pair_ideas": 10,
+        "reward_gate_min_pairs": 10,
+    }
+    return RecipePolicy(**(settings | overrides))  # type: ignore[arg-type]
+
+
 def test_a_round_plan_duels_on_held_out_ideas_and_samples_its_own_training_ideas() -> None:
-    history = hashed(users_who_hate_exclamations(60))
+    history = hashed(users_who_hate_exclamations(60) + users_with_slips(80, slips=0))
     train, held_out = split_by_idea(history, 0.3)
-    policy = RecipePolicy(eval_fraction=0.3, reward_gate_ideas=10, reward_pair_ideas=10)
+    policy = reward_gated()
     plan = plan_round(history, history, policy, seed=1, known={})
-    assert plan.judging is not None
+    assert plan.duel_reward is not None
     assert plan.pair_sampling is not None
-    assert set(plan.judging.ideas) == {p.idea for p in held_out}
+    # Sets are drawn on held-out ideas, each several times when they are few.
+    assert set(plan.gate_ideas) == {p.idea for p in held_out}
+    assert len(plan.gate_ideas) >= policy.gate_sets
     assert set(plan.pair_sampling.ideas) == {p.idea for p in train}
     assert plan.reward["pairs"] == len(train)
     assert plan.reward["held_out_accuracy"] == 1.0
-    # Health is drawn on held-out ideas, each several times when they are few.
-    assert set(plan.health_ideas) == {p.idea for p in held_out}
-    assert len(plan.health_ideas) >= policy.gate_health_ideas
+    assert plan.reward["duels_decide"]
 
 
 def test_the_gate_and_the_pairs_are_judged_by_reward_models_fitted_on_different_ideas() -> None:
     history = hashed(users_who_hate_exclamations(60) + users_with_slips(80, slips=0))
-    policy = RecipePolicy(eval_fraction=0.3, reward_gate_ideas=10, reward_pair_ideas=10)
-    plan = plan_round(history, history, policy, seed=1, known={})
-    assert plan.judging is not None
+    plan = plan_round(history, history, reward_gated(), seed=1, known={})
+    assert plan.duel_reward is not None
     assert plan.pair_sampling is not None
-    assert plan.judging.reward is not plan.pair_sampling.reward
+    assert plan.duel_reward is not plan.pair_sampling.reward
     folds = plan.reward["folds"]
     assert all(folds)
     assert sum(folds) == plan.reward["pairs"]
-    assert plan.judging.reward.pairs + plan.pair_sampling.reward.pairs == plan.reward["pairs"]
+    assert plan.duel_reward.pairs + plan.pair_sampling.reward.pairs == plan.reward["pairs"]
+
+
+def test_no_duels_until_the_gates_reward_model_has_enough_pairs() -> None:
+    history = hashed(users_who_hate_exclamations(60) + users_with_slips(80, slips=0))
+    plan = plan_round(history, history, reward_gated(reward_gate_min_pairs=10_000), seed=1, known={})
+    assert plan.duel_reward is None
+    assert not plan.reward["duels_decide"]
+    assert plan.pair_sampling is not None  # the pairs' model still ranks samples
+    assert plan.gate_ideas  # and health is still drawn
 
 
 def test_no_reward_models_when_they_have_no_use() -> None:
     history = hashed(users_who_hate_exclamations(20))
     off = RecipePolicy(eval_fraction=0.3)
     plan = plan_round(history, history, off, seed=0, known={})
-    assert plan.judging is None
+    assert plan.duel_reward is None
     assert plan.pair_sampling is None
     assert not plan.reward
-    gate_only_but_gate_off = RecipePolicy(eval_fraction=0.3, gate=False, reward_gate_ideas=5)
-    plan = plan_round(history, history, gate_only_but_gate_off, seed=0, known={})
-    assert plan.judging is None
-    assert plan.health_ideas == []
+    gate_off = reward_gated(gate=False, reward_pair_ideas=0)
+    plan = plan_round(history, history, gate_off, seed=0, known={})
+    assert plan.duel_reward is None
+    assert plan.gate_ideas == []
 
 
 MANY_IDEAS = [

@@ -239,15 +239,16 @@ def test_answers_that_are_not_titles_are_never_served_and_counted_by_reason(
         "A single line, no quotes, no explanation.",
         "[Original Title]",
         "How the heart pumps blood. How the heart pumps blood.",
-        "How the Heart Pumps Blood, Explained",
+        "How the Heart Pumps Blood, Explained",  # the idea handed back
+        "Your Heart, the Tireless Pump",
         "Inside a Beating Heart",
     ]
     before = REGISTRY.get_sample_value("prefloop_titles_dropped_total", {"reason": "prompt echo"}) or 0.0
     with _client(tmp_path, FakeEngine(outputs=outputs), publisher) as client:
         response = client.post("/v1/suggestions", json={"idea": "how the heart pumps blood", "n": 2})
     assert sorted(s["text"] for s in response.json()["suggestions"]) == [
-        "How the Heart Pumps Blood, Explained",
         "Inside a Beating Heart",
+        "Your Heart, the Tireless Pump",
     ]
     after = REGISTRY.get_sample_value("prefloop_titles_dropped_total", {"reason": "prompt echo"})
     assert after is not None

@@ -1,6 +1,6 @@
-"""The transformers engine on a tiny random Llama, in both weight layouts
-(PEFT adapters on one fp32 model; int8 models with adapters merged): sampling,
-adapters per row, swaps."""
+"""The transformers engine on a tiny random Llama, on every CPU path (PEFT
+adapters on one fp32 or bf16 model; int8 models with adapters merged):
+sampling, adapters per row, swaps."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from prefloop.inference.engines.weights import MergedInt8Versions
 from tests.conftest import make_lora_adapter
 
 
-@pytest.fixture(scope="module", params=["fp32", "int8"])
+@pytest.fixture(scope="module", params=["fp32", "bf16", "int8"])
 def engine(request: pytest.FixtureRequest, tiny_model_dir: Path) -> TransformersEngine:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
     return TransformersEngine(
-        model, tokenizer, max_new_tokens=6, temperature=1.0, top_p=1.0, int8=request.param == "int8"
+        model, tokenizer, max_new_tokens=6, temperature=1.0, top_p=1.0, cpu_path=request.param
     )
 
 
@@ -83,7 +83,7 @@ def test_adapters_load_serve_beside_base_and_unload(
 def test_concurrent_requests_for_different_versions_share_one_batch(
     engine: TransformersEngine, adapters: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """fp32: one generate call, each row naming its adapter; int8: one call per version."""
+    """fp32 and bf16: one generate call, each row naming its adapter; int8: one call per version."""
 
     async def scenario() -> None:
         await engine.load_adapter("v1", adapters["v1"])

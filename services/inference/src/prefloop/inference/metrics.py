@@ -45,3 +45,6 @@ SETS_SERVED = Counter(
     "Single-version suggestion sets by outcome: full (N distinct titles), short (fewer), failed (none: 503)",
     ["model_version", "outcome"],
 )
+ENGINE_PATH = Info(
+    "prefloop_inference_engine_path", "The CPU path serving (fp32, bf16, int8) and how it was chosen"
+)

@@ -43,12 +43,13 @@ class TrainerSettings(PrefloopSettings):
         le=1.0,
         description="held-out accuracy a candidate may lose on the active version and still pass (noise)",
     )
-    gate_health_ideas: int = Field(
+    gate_sets: int = Field(
         default=16,
         ge=0,
         le=256,
-        description="sets a candidate, its parent and base each draw on held-out ideas, to check the "
-        "candidate serves full sets of usable titles as often (0: off)",
+        description="sets of N titles the candidate, its parent and base each draw on held-out ideas, with "
+        "the same random draws: the candidate must serve full sets of usable titles as often, and its "
+        "titles duel its parent's (0: neither)",
     )
     gate_set_size: int = Field(
         default=4, ge=1, le=16, description="titles per set in the health check: the N users ask for"
@@ -85,14 +86,18 @@ class TrainerSettings(PrefloopSettings):
         le=1.0,
         description="share of requests comparing a gated candidate with the active version (0: activate)",
     )
-    reward_gate_ideas: int = Field(
-        default=48,
-        ge=0,
-        le=512,
-        description="held-out ideas where the candidate's titles duel its parent's, judged by the learned "
-        "reward model; the duels replace held-out accuracy in the gate (0: accuracy gate)",
+    reward_gate: bool = Field(
+        default=True,
+        description="the candidate's titles in the gate's sets duel its parent's, judged by a reward model "
+        "fitted on other ideas than the one that ranks on-policy pairs; the duels replace held-out "
+        "accuracy (false: accuracy gate)",
     )
-    reward_gate_duels: int = Field(default=96, ge=1, le=4096, description="duels the reward gate aims for")
+    reward_gate_min_pairs: int = Field(
+        default=40,
+        ge=1,
+        description="pairs the gate's reward model needs (and it must rank held-out pairs better than "
+        "chance) before its duels decide; until then users' held-out pairs decide within their tolerance",
+    )
     reward_pair_ideas: int = Field(
         default=48,
         ge=0,

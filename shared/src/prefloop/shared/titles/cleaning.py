@@ -66,18 +66,19 @@ def _repeats_a_fragment(title: str) -> bool:
     return len(runs) != len(set(runs))
 
 
-IDEA_COVERAGE = 0.8  # share of the idea's words a title made only of them must repeat to be a copy
+IDEA_COVERAGE = 0.8  # share of the idea's words a copy repeats
+COPY_OWN_WORDS = 1  # words of its own a copy may add ("casting" for "cast", "Explained")
 
 
 def copies_idea(title: str, idea: str) -> bool:
-    """The idea handed back: no word of the title's own, and most of the
-    idea's words. A title that reuses part of a long idea ("How I Fixed My
+    """The idea handed back: most of the idea's words, and at most one word of
+    the title's own. A title that reuses part of a long idea ("How I Fixed My
     Sourdough Starter") still writes something; one that restates all of it
     does not."""
     title_words, idea_words = set(_words(title)), set(_words(idea))
-    if not idea_words or title_words - idea_words:
+    if not idea_words or len(title_words - idea_words) > COPY_OWN_WORDS:
         return False
-    return len(title_words) >= IDEA_COVERAGE * len(idea_words)
+    return len(title_words & idea_words) >= IDEA_COVERAGE * len(idea_words)
 
 
 # Checks on a title freed of its decorations, in order: (reason, is it unusable).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 BASE_VERSION = "base"
 
@@ -34,5 +34,9 @@ class Engine(Protocol):
         ...
 
     async def unload_adapter(self, version: str) -> None: ...
+
+    def describe(self) -> dict[str, Any]:
+        """How it generates (engine, device, the CPU path), for `GET /v1/models`."""
+        ...
 
     async def close(self) -> None: ...

@@ -8,12 +8,14 @@ OpenMP pool, more pool threads than cores, and CPU generation runs about 1.7x
 slower (measured; as slow as OMP_WAIT_POLICY=PASSIVE, so the pools stop
 spin-waiting). A batch may mix versions, so versions are served side by side;
 `weights.py` says how their weights are held (PEFT adapters on one model, or
-int8 models with the adapter merged, on CPU).
+int8 models with the adapter merged), and on a CPU `cpu_paths.py` chooses
+which of fp32, bf16 and int8 serves by measuring them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -23,10 +25,18 @@ from typing import Any
 
 from prefloop.inference.engines.base import Completion
 from prefloop.inference.engines.batcher import Job, RequestBatcher
-from prefloop.inference.engines.weights import MergedInt8Versions, ServedWeights, SharedBaseAdapters
-from prefloop.inference.metrics import BATCH_ROWS, GENERATED_TOKENS, GENERATION_SECONDS
+from prefloop.inference.engines.cpu_paths import (
+    PathCache,
+    PathChoice,
+    build_weights,
+    choose_path,
+    machine_key,
+)
+from prefloop.inference.engines.weights import ServedWeights, SharedBaseAdapters
+from prefloop.inference.metrics import BATCH_ROWS, ENGINE_PATH, GENERATED_TOKENS, GENERATION_SECONDS
 from prefloop.inference.settings import InferenceSettings
 from prefloop.shared.models import resolve_base_model
+from prefloop.shared.models.provision import default_cache_dir
 from prefloop.shared.models.quiet import quiet_progress_bars
 from prefloop.shared.prompts import render_prompt
 
@@ -47,15 +57,20 @@ class TransformersEngine:
         top_p: float,
         max_batch_rows: int = 32,
         batch_wait_s: float = 0.005,
-        int8: bool = False,
+        cpu_path: str | None = None,
         worker: ThreadPoolExecutor | None = None,
+        path_choice: PathChoice | None = None,
     ) -> None:
+        """`cpu_path`: fp32, bf16 or int8 weights built from the fp32 `model`;
+        None serves `model` as given (on a GPU, in bf16)."""
         self._worker = worker or model_thread()
 
         def hold_weights() -> ServedWeights:
-            return MergedInt8Versions(model) if int8 else SharedBaseAdapters(model)
+            return build_weights(cpu_path, model) if cpu_path else SharedBaseAdapters(model)
 
         self._weights = self._worker.submit(hold_weights).result()
+        self._path = path_choice.describe() if path_choice else {"cpu_path": cpu_path}
+        self._path |= {"engine": "transformers", "device": str(model.device)}
         self._tokenizer = tokenizer
         self._tokenizer.padding_side = "left"
         if self._tokenizer.pad_token is None:
@@ -87,8 +102,22 @@ class TransformersEngine:
         worker = model_thread()
         model = worker.submit(load).result()
         tokenizer = AutoTokenizer.from_pretrained(path)
-        int8 = device == "cpu" and settings.cpu_weights == "int8"
-        log.info("loaded base model %s on %s%s", settings.base_model, device, " (int8)" if int8 else "")
+        choice = None
+        if device == "cpu":
+            threads = worker.submit(torch.get_num_threads).result()  # the model thread's own pool
+            key = machine_key(threads, settings.base_model)
+            cache = PathCache(default_cache_dir() / "cpu-paths.json")
+            render = functools.partial(render_prompt, tokenizer)
+            choice = worker.submit(
+                choose_path, settings.cpu_weights, model, tokenizer, render, cache, key
+            ).result()
+            ENGINE_PATH.info({"cpu_path": choice.path, "reason": choice.reason})
+        log.info(
+            "loaded base model %s on %s%s",
+            settings.base_model,
+            device,
+            f" ({choice.path} weights, {choice.reason})" if choice else "",
+        )
         return cls(
             model,
             tokenizer,
@@ -97,9 +126,14 @@ class TransformersEngine:
             settings.top_p,
             max_batch_rows=settings.max_batch_rows,
             batch_wait_s=settings.batch_wait_ms / 1000,
-            int8=int8,
+            cpu_path=choice.path if choice else None,
             worker=worker,
+            path_choice=choice,
         )
+
+    def describe(self) -> dict[str, Any]:
+        """Which weights serve (the CPU path and what it was chosen on), for `GET /v1/models`."""
+        return dict(self._path)
 
     def render_prompt(self, idea: str) -> str:
         return render_prompt(self._tokenizer, idea)

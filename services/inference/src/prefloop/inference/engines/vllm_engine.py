@@ -129,5 +129,8 @@ class VllmEngine:
         if request is not None:
             await self._engine.remove_lora(request.lora_int_id)
 
+    def describe(self) -> dict[str, Any]:
+        return {"engine": "vllm", "device": "cuda"}
+
     async def close(self) -> None:
         self._engine.shutdown()

@@ -16,4 +16,8 @@ from prefloop.inference.suggestions.service import SuggestionService
 def list_models(
     adapters: NamedDependency[AdapterManager], suggestions: NamedDependency[SuggestionService]
 ) -> dict[str, Any]:
-    return {**asdict(adapters.view()), "serving": suggestions.serving.view()}
+    return {
+        **asdict(adapters.view()),
+        "engine": suggestions.engine.describe(),
+        "serving": suggestions.serving.view(),
+    }

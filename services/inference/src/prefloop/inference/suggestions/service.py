@@ -51,6 +51,10 @@ class SuggestionService:
         self._attempts = attempts
         self._rng = rng or random.Random()
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
     async def suggest(self, request: SuggestionRequest) -> SuggestionSetOut:
         try:
             control, titles = await self._titles_for(request)

@@ -3,11 +3,12 @@ replace, on data it was not trained on:
 
 - users' own held-out pairs: the candidate's and its parent's preference
   accuracy on them (evaluate.py), and TRL's DPO evaluation metrics;
-- generation health: sets drawn on held-out ideas by the candidate, its
-  parent and base, with the same random draws (health.py);
-- duels: the candidate's titles against its parent's on held-out ideas,
-  judged by a reward model fitted on other ideas than the one that ranked the
-  round's on-policy pairs (judging.py), so the gate does not grade its own homework.
+- sets drawn on held-out ideas by the candidate, its parent and base, with
+  the same random draws, as the inference service draws them: their health
+  (health.py), and duels of the candidate's titles against its parent's,
+  title k against title k, judged by a reward model fitted on other ideas
+  than the one that ranked the round's on-policy pairs (judging.py), so the
+  gate does not grade its own homework.
 
 The gate (gate.py) turns an assessment into a verdict.
 """
@@ -25,7 +26,7 @@ from prefloop.shared.prompts import render_prompt
 from prefloop.trainer.training.dpo import TrainedAdapter, TrainingPair, dpo_dataset
 from prefloop.trainer.training.evaluate import PreferenceScore, preference_score
 from prefloop.trainer.training.health import GenerationHealth, generation_health, sample_titles, set_rows
-from prefloop.trainer.training.judging import Duels, duel_samples, reward_duels
+from prefloop.trainer.training.judging import Duels, reward_duels
 from prefloop.trainer.training.reward import TitleReward
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,6 @@ class PromptedPair:
     prompt: str
     chosen: str
     rejected: str
-
-
-@dataclass(frozen=True)
-class DuelJudging:
-    reward: TitleReward
-    ideas: Sequence[str]  # held-out ideas
-    duels: int = 96  # how many duels to aim for
 
 
 @dataclass(frozen=True)
@@ -59,11 +53,12 @@ def assess(
     trained: TrainedAdapter,
     held_out: Sequence[TrainingPair],
     parent_adapter: Path | None,
-    health_ideas: Sequence[str] = (),
+    gate_ideas: Sequence[str] = (),
     set_size: int = 4,
-    judging: DuelJudging | None = None,
+    duel_reward: TitleReward | None = None,
     seed: int = 0,
 ) -> Assessment:
+    """`gate_ideas`: one set is drawn per entry (an idea may repeat)."""
     model, tokenizer = trained.model, trained.tokenizer
     model.eval()
     candidate = lambda: _adapter(model, "default")  # noqa: E731
@@ -77,34 +72,24 @@ def assess(
         pairs = [PromptedPair(render_prompt(tokenizer, p.idea), p.chosen, p.rejected) for p in held_out]
         candidate_score = preference_score(model, tokenizer, pairs, candidate)
         active_score = preference_score(model, tokenizer, pairs, parent)
-    health: dict[str, GenerationHealth] = {}
-    if health_ideas:
-        policies = {"candidate": candidate, "base": model.disable_adapter}
-        if parent_adapter is not None:
-            policies["parent"] = parent
-        for name, policy in policies.items():
-            drawn = sample_titles(model, tokenizer, health_ideas, policy, set_rows(set_size), seed=seed)
-            health[name] = generation_health(drawn, set_size)
-    duels = _duels(model, tokenizer, judging, candidate, parent, seed) if judging and judging.ideas else None
+    if not gate_ideas:
+        return Assessment(candidate_score, active_score, metrics=metrics)
+    policies = {"candidate": candidate, "base": model.disable_adapter}
+    if parent_adapter is not None:
+        policies["parent"] = parent
+    drawn = {
+        name: sample_titles(model, tokenizer, gate_ideas, policy, set_rows(set_size), seed=seed)
+        for name, policy in policies.items()
+    }
+    health = {name: generation_health(sets, set_size) for name, sets in drawn.items()}
+    duels = None
+    if duel_reward is not None:
+        theirs = drawn.get("parent", drawn["base"])
+        duels = reward_duels(duel_reward, gate_ideas, drawn["candidate"], theirs)
+        log.info(
+            "candidate against parent on %d held-out sets, by the reward model: %s", len(gate_ideas), duels
+        )
     return Assessment(candidate_score, active_score, health, duels, metrics)
-
-
-def _duels(
-    model: Any,
-    tokenizer: Any,
-    judging: DuelJudging,
-    candidate: Callable[[], AbstractContextManager[Any]],
-    parent: Callable[[], AbstractContextManager[Any]],
-    seed: int,
-) -> Duels:
-    n = duel_samples(len(judging.ideas), judging.duels)
-    ours = sample_titles(model, tokenizer, judging.ideas, candidate, n, seed=seed)
-    theirs = sample_titles(model, tokenizer, judging.ideas, parent, n, seed=seed)
-    duels = reward_duels(judging.reward, judging.ideas, ours, theirs)
-    log.info(
-        "candidate against parent on %d held-out ideas, by the reward model: %s", len(judging.ideas), duels
-    )
-    return duels
 
 
 @contextmanager

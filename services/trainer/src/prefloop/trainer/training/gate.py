@@ -38,6 +38,7 @@ from prefloop.trainer.training.judging import Duels
 
 @dataclass(frozen=True)
 class GateRule:
+    reward_gate: bool = True  # the reward model's duels decide, once it is credible
     min_accuracy_gain: float = 0.0
     tolerance: float = 0.0  # accuracy a candidate may lose when accuracy decides
     users_tolerance: float = 0.1  # accuracy on users' held-out pairs it may lose when duels decide
@@ -45,14 +46,19 @@ class GateRule:
 
 
 def candidate_refusal(assessment: Assessment, rule: GateRule) -> str | None:
-    """Why a round's candidate must not be activated, or None when it may be:
-    duels (or held-out accuracy, when the round has no duels), then users'
-    held-out pairs, then generation health."""
+    """Why a round's candidate must not be activated, or None when it may be.
+
+    With the reward gate: the duels, then users' held-out pairs; in the first
+    rounds, while no reward model fitted on other ideas ranks held-out pairs
+    better than chance (no duels), users' held-out pairs alone, within their
+    tolerance. Without it: held-out accuracy. Then, always, generation health."""
     candidate, active = assessment.candidate_score, assessment.active_score
-    if assessment.duels is not None:
+    if not rule.reward_gate:
+        first = gate_refusal(candidate, active, rule.min_accuracy_gain, rule.tolerance)
+    elif assessment.duels is not None:
         first = duel_refusal(assessment.duels) or users_refusal(candidate, active, rule.users_tolerance)
     else:
-        first = gate_refusal(candidate, active, rule.min_accuracy_gain, rule.tolerance)
+        first = users_refusal(candidate, active, rule.users_tolerance)
     return first or health_refusal(assessment.health, rule.health_tolerance)
 
 

@@ -44,12 +44,6 @@ class SampledPair:
     margin: float  # reward of chosen minus reward of rejected
 
 
-def duel_samples(ideas: int, duels: int, most: int = 6) -> int:
-    """Samples per idea for about `duels` duels over `ideas` ideas: few
-    held-out ideas (early rounds) get more samples each, up to `most`."""
-    return max(2, min(most, math.ceil(duels / max(ideas, 1))))
-
-
 def reward_duels(
     reward: TitleReward,
     ideas: Sequence[str],

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from prefloop.shared.prompts import normalise_idea
-from prefloop.trainer.training.assessment import Assessment, DuelJudging, assess
+from prefloop.trainer.training.assessment import Assessment, assess
 from prefloop.trainer.training.config import DPOHyperparameters
 from prefloop.trainer.training.dpo import TrainedAdapter, TrainingPair, run_dpo
 from prefloop.trainer.training.gate import GateRule, candidate_refusal
@@ -57,12 +57,11 @@ class RecipePolicy:
 
     eval_fraction: float = 0.2
     gate: bool = True
-    gate_rule: GateRule = field(default_factory=GateRule)
-    gate_health_ideas: int = 16  # sets drawn on held-out ideas per policy (0: off)
+    gate_rule: GateRule = field(default_factory=lambda: GateRule(reward_gate=False))
+    gate_sets: int = 16  # sets each policy draws on held-out ideas, for health and duels (0: none)
     gate_set_size: int = 4  # the N users ask for
     gate_held_out_pairs: int = 128  # users' held-out pairs, newest first, the candidate is scored on
-    reward_gate_ideas: int = 0  # held-out ideas where candidate and parent titles duel (replaces accuracy)
-    reward_gate_duels: int = 96
+    reward_gate_min_pairs: int = 40  # pairs the gate's reward model needs before its duels decide
     reward_pair_ideas: int = 0  # training ideas whose on-policy samples become ranked pairs
     reward_pair_samples: int = 4
     reward_pairs_per_idea: int = 1
@@ -75,9 +74,9 @@ class RoundPlan(Generic[P]):
     train: list[P]  # users' training pairs DPO trains on (after the agreement filter)
     train_before_filter: int
     held_out: list[P]  # users' held-out pairs the candidate is scored on
-    health_ideas: list[str]
+    gate_ideas: list[str]  # held-out ideas to draw sets on, one set per entry (they repeat when few)
     pair_sampling: PairSampling | None = None
-    judging: DuelJudging | None = None
+    duel_reward: TitleReward | None = None  # judges the gate's duels; None: no duels
     reward: dict[str, Any] = field(default_factory=dict)  # the reward models' own figures
 
 
@@ -101,15 +100,16 @@ def plan_round(
     history_train, history_held = split_by_idea(list(history), policy.eval_fraction, known)
     agreed = agreed_pairs(history_train, train, policy)
     held = _newest_distinct([*held_out, *reversed(history_held)], policy.gate_held_out_pairs)
-    held_ideas = list(dict.fromkeys(p.idea for p in [*held, *history_held]))
-    health = health_draws(held_ideas[: policy.gate_health_ideas], policy.gate_health_ideas)
+    # Other held-out ideas each round, so no few ideas decide every verdict.
+    held_ideas = sorted({p.idea for p in [*held, *history_held]})
+    chosen = random.Random(seed).sample(held_ideas, min(policy.gate_sets, len(held_ideas)))
     plan = RoundPlan(
         train=agreed,
         train_before_filter=len(train),
         held_out=held,
-        health_ideas=health if policy.gate else [],
+        gate_ideas=health_draws(chosen, policy.gate_sets) if policy.gate else [],
     )
-    return _with_reward_models(plan, history_train, history_held, train, policy, seed)
+    return _with_reward_models(plan, history_train, history_held, train, policy)
 
 
 def _newest_distinct(pairs: Sequence[P], limit: int) -> list[P]:
@@ -125,21 +125,26 @@ def _with_reward_models(
     history_held: Sequence[P],
     train: Sequence[P],
     policy: RecipePolicy,
-    seed: int,
 ) -> RoundPlan[P]:
     """Two reward models on disjoint folds of the training ideas: one ranks the
     on-policy pairs DPO learns from, the other judges the gate's duels, so a
-    candidate cannot pass by learning one model's quirks. With one fold empty
-    (the first rounds), the one model does both."""
-    gate_ideas = policy.reward_gate_ideas if policy.gate else 0
-    if not (gate_ideas or policy.reward_pair_ideas) or not history_train:
+    candidate cannot pass by learning one model's quirks. The duels decide
+    only once the gate's model has `reward_gate_min_pairs` pairs and ranks
+    users' held-out pairs better than chance; until then (the first rounds)
+    there are no duels. With one fold empty, the one model ranks the pairs."""
+    reward_gate = policy.gate and policy.gate_rule.reward_gate and bool(plan.gate_ideas)
+    if not (reward_gate or policy.reward_pair_ideas) or not history_train:
         return plan
     folds: tuple[list[P], list[P]] = ([], [])
     for p in history_train:
         folds[_fold(p.idea)].append(p)
     pair_reward = TitleReward.fit(folds[0] or folds[1])
-    gate_reward = TitleReward.fit(folds[1]) if folds[0] and folds[1] else pair_reward
-    held_ideas = sorted({p.idea for p in history_held})
+    gate_reward = TitleReward.fit(folds[1]) if folds[0] and folds[1] else None
+    gate_accuracy = gate_reward.accuracy(history_held) if gate_reward and history_held else 0.0
+    pair_accuracy = pair_reward.accuracy(history_held) if history_held else 0.0
+    credible = (
+        gate_reward is not None and len(folds[1]) >= policy.reward_gate_min_pairs and gate_accuracy > 0.5
+    )
     newest_train_ideas = list(dict.fromkeys(p.idea for p in reversed(train)))
     sampling = PairSampling(
         reward=pair_reward,
@@ -148,35 +153,30 @@ def _with_reward_models(
         pairs_per_idea=policy.reward_pairs_per_idea,
         min_margin=policy.reward_min_margin,
     )
-    judging = DuelJudging(
-        reward=gate_reward,
-        ideas=random.Random(seed).sample(held_ideas, min(gate_ideas, len(held_ideas))),
-        duels=policy.reward_gate_duels,
-    )
-    gate_accuracy = gate_reward.accuracy(history_held) if history_held else 0.0
-    pair_accuracy = pair_reward.accuracy(history_held) if history_held else 0.0
     reward = {
         "pairs": len(history_train),
         "folds": [len(folds[0]), len(folds[1])],
         "held_out_accuracy": gate_accuracy,
         "pair_model_held_out_accuracy": pair_accuracy,
+        "duels_decide": bool(reward_gate and credible),
     }
     log.info(
         "reward models fitted on %d and %d pairs rank %d held-out pairs as users did %.0f%% (gate) "
-        "and %.0f%% (pairs) of the time",
+        "and %.0f%% (pairs) of the time; duels %s",
         len(folds[0]),
         len(folds[1]),
         len(history_held),
         100 * gate_accuracy,
         100 * pair_accuracy,
+        "decide" if reward["duels_decide"] else "wait for a credible model",
     )
     return RoundPlan(
         train=plan.train,
         train_before_filter=plan.train_before_filter,
         held_out=plan.held_out,
-        health_ideas=plan.health_ideas,
+        gate_ideas=plan.gate_ideas,
         pair_sampling=sampling if sampling.ideas else None,
-        judging=judging if judging.ideas else None,
+        duel_reward=gate_reward if reward["duels_decide"] else None,
         reward=reward,
     )
 
@@ -221,9 +221,9 @@ def train_and_assess(
         trained,
         training_pairs(plan.held_out),
         parent_adapter,
-        health_ideas=plan.health_ideas,
+        gate_ideas=plan.gate_ideas,
         set_size=policy.gate_set_size,
-        judging=plan.judging,
+        duel_reward=plan.duel_reward,
         seed=seed,
     )
     return RoundResult(trained, assessment)
