@@ -122,6 +122,14 @@ def tokens_per_s(model: Any, tokenizer: Any, prompt: str) -> float:
     return TIMED_TOKENS / best
 
 
+def _decoded_logits(model: Any, ids: Any) -> Any:
+    """The last position's logits as decoding computes them: the prompt but its
+    last token through the cache, then that token alone (int8 layers take a
+    different kernel for one row than for a prompt's many)."""
+    prefix = model(input_ids=ids[:, :-1], use_cache=True)
+    return model(input_ids=ids[:, -1:], past_key_values=prefix.past_key_values).logits[0, -1].float()
+
+
 def next_token_kl(model: Any, reference: Any, tokenizer: Any, prompts: Sequence[str]) -> float:
     """Mean KL(reference || model) of the next-token distribution after each prompt."""
     import torch
@@ -130,8 +138,8 @@ def next_token_kl(model: Any, reference: Any, tokenizer: Any, prompts: Sequence[
     with torch.inference_mode():
         for prompt in prompts:
             ids = tokenizer([prompt], return_tensors="pt")["input_ids"]
-            p = torch.log_softmax(reference(input_ids=ids).logits[0, -1].float(), dim=-1)
-            q = torch.log_softmax(model(input_ids=ids).logits[0, -1].float(), dim=-1)
+            p = torch.log_softmax(_decoded_logits(reference, ids), dim=-1)
+            q = torch.log_softmax(_decoded_logits(model, ids), dim=-1)
             total += float(torch.sum(p.exp() * (p - q)))
     return total / len(prompts)
 
