@@ -27,11 +27,13 @@ pytestmark = pytest.mark.e2e
 IDEAS_PER_ROUND = 6
 MAX_ROUNDS = 6
 # House styles the users' edits follow; a new style is something to learn,
-# the same style again is not (the gate wants a clear gain).
+# the same style again is not (the gate wants a clear gain). A style that
+# wrapped the idea itself would teach the model to hand the idea back, which
+# the service drops as a copy: these write words of their own.
 STYLES = [
-    lambda idea: f"Field Notes: {idea}",
-    lambda idea: f"{idea} (Explained in Five Minutes)",
-    lambda idea: f"Honest Answers: {idea}",
+    lambda idea: f"Field Notes No. {len(idea)}: A Closer Look",
+    lambda idea: f"Five Minute Answers, Part {len(idea.split())}",
+    lambda idea: f"Honest Answers, Volume {len(idea) % 9 + 1}",
 ]
 
 
