@@ -43,6 +43,7 @@ from prefloop.inference.engines.base import BASE_VERSION
 from prefloop.inference.engines.transformers_engine import TransformersEngine
 from prefloop.inference.settings import InferenceSettings
 from prefloop.inference.suggestions.service import distinct_titles
+from prefloop.inference.suggestions.serving import ServingRecord
 from prefloop.shared.events import FeedbackAction, FeedbackRecorded, ServedSuggestion
 from prefloop.shared.models import resolve_base_model
 from prefloop.shared.prompts import PROMPT_TEMPLATE_VERSION
@@ -111,7 +112,7 @@ class LoopSimulation:
         self.active = BASE_VERSION
         self._adapters: dict[str, Path] = {}
         self._parents: dict[str, str] = {}  # version -> the version it replaced
-        self.served: dict[str, SetCounts] = {}  # each version's sets as users met them
+        self.served = ServingRecord()  # each version's sets as users met them, counted as inference counts
         self.rollbacks: list[dict[str, str]] = []
         held_out = self.held_out_ideas[:benchmark_ideas] if benchmark_ideas else self.held_out_ideas
         self._benchmark_ideas = [idea for idea in held_out for _ in range(samples)]
@@ -136,7 +137,7 @@ class LoopSimulation:
         recorded = 0
         n = self._simulator.n
         for idea, titles in zip(ideas, await self.titles(ideas, n, self.active), strict=True):
-            self._count_set(n, len(titles))
+            self.served.record(self.active, n, len(titles))
             if len(titles) < 2:
                 continue  # the service would have answered with fewer titles or 503
             user = self._rng.choice(self._users)
@@ -187,23 +188,14 @@ class LoopSimulation:
             win_rate_interval=[interval.lower, interval.upper] if interval else None,
         )
 
-    def _count_set(self, asked: int, got: int) -> None:
-        counts = self.served.get(self.active, SetCounts())
-        if got == 0:
-            counts = dataclasses.replace(counts, failed=counts.failed + 1)
-        elif got < asked:
-            counts = dataclasses.replace(counts, short=counts.short + 1)
-        else:
-            counts = dataclasses.replace(counts, full=counts.full + 1)
-        self.served[self.active] = counts
-
     async def watch_serving(self) -> None:
         """The trainer's serving watch: roll back a version whose sets came out worse than its parent's."""
         if self.active == BASE_VERSION:
             return
         parent = self._parents[self.active]
+        counts = self.served.view()
         refusal = serving_refusal(
-            self.served.get(self.active, SetCounts()), self.served.get(parent), parent, self._serving
+            SetCounts.of(counts.get(self.active)), SetCounts.of(counts.get(parent)), parent, self._serving
         )
         if refusal is not None:
             self.rollbacks.append({"version": self.active, "reason": refusal})
@@ -297,7 +289,7 @@ async def simulate(
         "best_version": best[0] if best else None,
         "best_win_rate": best[1]["win_rate"] if best else None,
         "versions": versions,
-        "served_sets": {v: dataclasses.asdict(c) for v, c in loop.served.items()},
+        "served_sets": loop.served.view(),
         "rollbacks": loop.rollbacks,
         "round_log": rounds,
     }
