@@ -19,15 +19,13 @@ from pathlib import Path
 import pytest
 
 from prefloop.shared.embedded import LocalStack
+from prefloop.simulator.client import SUGGESTION_TIMEOUT_S
 from tests.e2e.support import ADMIN, running_stack
 
 pytestmark = pytest.mark.e2e
 
 API_KEY = "contract-key"
 EXAMPLES = 10
-# A set on a busy 2-core machine can take three sampling attempts of the
-# real model; clients of the service (the simulator) wait as long as this.
-REQUEST_TIMEOUT_S = 120
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +56,7 @@ def test_the_openapi_document_tells_the_truth(stack: LocalStack, service: str, t
         "--seed",
         "1",
         "--request-timeout",
-        str(REQUEST_TIMEOUT_S),
+        str(SUGGESTION_TIMEOUT_S),  # as long as the service's clients wait
     ]
     result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=900, check=False)
     summary = re.search(r"(\d+) generated, .*", result.stdout)

@@ -8,11 +8,14 @@ import httpx
 
 from prefloop.simulator.users import Decision, Shown
 
+# A set from the real model on a busy CPU can take three sampling attempts.
+SUGGESTION_TIMEOUT_S = 120
+
 
 class PrefloopClient:
     def __init__(self, inference_url: str, feedback_url: str, api_key: str | None = None) -> None:
         headers = {"X-API-Key": api_key} if api_key else {}
-        self._inference = httpx.Client(base_url=inference_url, timeout=120, headers=headers)
+        self._inference = httpx.Client(base_url=inference_url, timeout=SUGGESTION_TIMEOUT_S, headers=headers)
         self._feedback = httpx.Client(base_url=feedback_url, timeout=30, headers=headers)
 
     def suggest(self, idea: str, n: int, user_id: str, model_version: str | None = None) -> dict[str, Any]:
