@@ -7,9 +7,12 @@ while tuning (1000-1019 by default), simulated users with the simulator's
 noise choose among 4 of an idea's titles; their choices become pairs through
 the trainer's own pair builder; the reward model is fitted on 150, 300 and
 600 events' worth of pairs from three quarters of the ideas and judged on the
-other quarter: the share of the taste's strict preferences between two titles
-of one held-out idea that the model ranks the same way. Reports the mean, the
-worst and the learning curve, and writes them to a JSON file.
+other quarter: the share of the users' strict preferences between two titles
+of one held-out idea that the model ranks the same way. The users' order is
+the taste's score, except that a title they never take (not about the idea,
+or the prompt's own words) comes after any they might; the taste's score
+alone is reported beside it. Reports the mean, the worst and the learning
+curve, and writes them to a JSON file.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import random
 import statistics
 import time
 import uuid
+from collections.abc import Callable
 from itertools import combinations
 from pathlib import Path
 
@@ -34,7 +38,7 @@ from prefloop.simulator.ideas import split_ideas
 from prefloop.simulator.settings import SimulatorSettings
 from prefloop.simulator.taste_family import Preference, taste_named
 from prefloop.simulator.traffic import simulated_users
-from prefloop.simulator.users import Shown
+from prefloop.simulator.users import Shown, acceptable
 from prefloop.trainer.pairs.builder import Pair, build_pairs, idea_hash
 from prefloop.trainer.training.reward import TitleReward
 from prefloop.trainer.training.split import assign_sides
@@ -92,12 +96,32 @@ def users_pairs(
     return pairs
 
 
-def agreement(reward: TitleReward, pool: dict[str, list[str]], ideas: list[str], taste: Preference) -> float:
-    """Share of the taste's strict preferences on these ideas the model shares."""
+def score_order(idea: str, a: str, b: str, taste: Preference) -> float:
+    """> 0 when the taste's score puts a first, < 0 for b, 0 for a tie."""
+    return taste.score(idea, a) - taste.score(idea, b)
+
+
+def users_order(idea: str, a: str, b: str, taste: Preference) -> float:
+    """The order the users act on: a title they never take (not about the idea,
+    or the prompt's own words) comes after one they might, whatever its score."""
+    a_ok, b_ok = acceptable(idea, a), acceptable(idea, b)
+    if a_ok != b_ok:
+        return 1.0 if a_ok else -1.0
+    return score_order(idea, a, b, taste)
+
+
+def agreement(
+    reward: TitleReward,
+    pool: dict[str, list[str]],
+    ideas: list[str],
+    taste: Preference,
+    order: Callable[[str, str, str, Preference], float] = users_order,
+) -> float:
+    """Share of the strict preferences (by `order`) on these ideas that the model shares."""
     agree = total = 0
     for idea in ideas:
         for a, b in combinations(pool[idea], 2):
-            taste_margin = taste.score(idea, a) - taste.score(idea, b)
+            taste_margin = order(idea, a, b, taste)
             if taste_margin == 0:
                 continue
             total += 1
@@ -119,17 +143,27 @@ def check(seeds: list[int], pool: dict[str, list[str]]) -> dict[str, object]:
             started = time.perf_counter()
             reward = TitleReward.fit(pairs[: int(events * per_events)])
             row[str(events)] = round(agreement(reward, pool, held_ideas, taste), 4)
+            row[f"score_order_{events}"] = round(agreement(reward, pool, held_ideas, taste, score_order), 4)
             row[f"fit_s_{events}"] = round(time.perf_counter() - started, 2)
         rows.append(row)
         print(f"  random:{seed}: " + ", ".join(f"{e} events {row[str(e)]:.1%}" for e in CURVE), flush=True)
-    curve = {
+    return {
+        "fit_ideas": len(fit_ideas),
+        "held_out_ideas": len(held_ideas),
+        "curve": _summary(rows, ""),
+        "curve_score_order": _summary(rows, "score_order_"),
+        "tastes": rows,
+    }
+
+
+def _summary(rows: list[dict[str, object]], prefix: str) -> dict[str, dict[str, float]]:
+    return {
         str(e): {
-            "mean": round(statistics.mean(float(r[str(e)]) for r in rows), 4),  # type: ignore[arg-type]
-            "worst": round(min(float(r[str(e)]) for r in rows), 4),  # type: ignore[arg-type]
+            "mean": round(statistics.mean(float(r[f"{prefix}{e}"]) for r in rows), 4),  # type: ignore[arg-type]
+            "worst": round(min(float(r[f"{prefix}{e}"]) for r in rows), 4),  # type: ignore[arg-type]
         }
         for e in CURVE
     }
-    return {"fit_ideas": len(fit_ideas), "held_out_ideas": len(held_ideas), "curve": curve, "tastes": rows}
 
 
 def main() -> None:
@@ -144,7 +178,11 @@ def main() -> None:
     print(f"{len(pool)} ideas, {sum(len(t) for t in pool.values())} base titles")
     report = check(list(range(args.first_seed, args.first_seed + args.tastes)), pool)
     for events, figures in report["curve"].items():  # type: ignore[attr-defined]
-        print(f"{events} events: mean agreement {figures['mean']:.1%}, worst {figures['worst']:.1%}")
+        by_score = report["curve_score_order"][events]  # type: ignore[index]
+        print(
+            f"{events} events: mean agreement {figures['mean']:.1%}, worst {figures['worst']:.1%}"
+            f" (by the taste's score alone: {by_score['mean']:.1%}, {by_score['worst']:.1%})"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
     print(f"report: {args.out}")

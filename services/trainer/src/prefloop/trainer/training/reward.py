@@ -7,11 +7,13 @@ over what the text is, fitted on every pair users gave so far, does.
 
 Its features are defined with no taste in view, so it can learn audiences
 nobody designed for: the title's words, word pairs, character trigrams and
-first word (hashed), its length as evenly spaced smooth bumps (any band can be
-learned, none is built in), punctuation and case, and how much of the idea's
-words and phrases it uses. No threshold, word list or rule comes from the
-simulator's tastes; `make reward-check` measures it on tastes drawn at random
-with seeds never looked at while tuning (docs/learning.md).
+first word (hashed, each group scaled on its own), its length as evenly spaced
+smooth bumps (any band can be learned, none is built in), punctuation and
+case, and how much of the idea's words and phrases it uses (shares, and the
+characters of the idea's words it reuses as bumps, so "none" can be learned).
+No threshold, word list or rule comes from the simulator's tastes;
+`make reward-check` measures it on tastes drawn at random with seeds never
+looked at while tuning (docs/learning.md).
 
 The trainer uses it twice (rounds.py): to judge a candidate's sampled titles
 against its parent's on held-out ideas (the gate), and to rank the parent's
@@ -20,7 +22,6 @@ own samples on training ideas into extra on-policy pairs.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 import zlib
@@ -33,7 +34,8 @@ T = TypeVar("T")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
 _HASHED = 4096  # words, word pairs, character trigrams, the first word: hashed together
 _LENGTH_CENTRES = tuple(range(10, 131, 10))  # characters; evenly spaced, so any band can be learned
-_DENSE = len(_LENGTH_CENTRES) + 11
+_REUSED_CENTRES = (0, 5, 10, 15, 20, 30)  # characters of the idea's words a title reuses
+_DENSE = len(_LENGTH_CENTRES) + 12 + len(_REUSED_CENTRES)
 FEATURES = _HASHED + _DENSE
 
 
@@ -58,24 +60,42 @@ def _share(part: set[T], whole: set[T]) -> float:
     return len(part & whole) / len(whole) if whole else 0.0
 
 
+def _bumps(value: float, centres: Sequence[float], width: float) -> list[float]:
+    """A number as smooth bumps at evenly spaced centres, so the model can like any band of it."""
+    return [math.exp(-(((value - centre) / width) ** 2)) for centre in centres]
+
+
+def _hashed_group(kind: str, tokens: set[str]) -> dict[int, float]:
+    """One group of hashed tokens, scaled so that a long title does not win by having more of them."""
+    scale = 1 / max(len(tokens), 1) ** 0.5
+    return {_hashed(kind, token): scale for token in tokens}
+
+
 def features(idea: str, title: str) -> list[tuple[int, float]]:
     """Sparse (index, value) features of a title for an idea: what the text is
     (its words, word pairs, character trigrams, first word), its shape (length
     as smooth bumps, punctuation, case) and how much of the idea it uses."""
     title_words, idea_words = words(title), words(idea)
     lowered = f" {title.lower()} "
-    tokens = {_hashed("w", w) for w in title_words}
-    tokens |= {_hashed("b", f"{a} {b}") for a, b in itertools.pairwise(title_words)}
-    tokens |= {_hashed("c", lowered[i : i + 3]) for i in range(len(lowered) - 2)}
-    if title_words:
-        tokens.add(_hashed("first", title_words[0]))
-    scale = 1 / max(len(tokens), 1) ** 0.5  # long titles do not win by having more features
-    out = [(index, scale) for index in tokens]
-    dense = [math.exp(-(((len(title) - centre) / 10) ** 2)) for centre in _LENGTH_CENTRES]
+    # Each group is scaled on its own: the trigrams, the most numerous, would otherwise
+    # drown a word's or the first word's signal, which is what audiences react to.
+    groups = [
+        _hashed_group("w", set(title_words)),
+        _hashed_group("b", {f"{a} {b}" for a, b in pairwise(title_words)}),
+        _hashed_group("c", {lowered[i : i + 3] for i in range(len(lowered) - 2)}),
+        {_hashed("first", title_words[0]): 1.0} if title_words else {},
+    ]
+    hashed: dict[int, float] = {}
+    for group in groups:
+        for index, value in group.items():
+            hashed[index] = hashed.get(index, 0.0) + value
+    shared = set(title_words) & set(idea_words)
     split = title.split()
+    dense = _bumps(len(title), _LENGTH_CENTRES, 10)
     dense += [
         math.log1p(len(title_words)) / 3,
         float(title.rstrip().endswith("?")),
+        float("!" in title),
         min(title.count("!"), 3) / 3,
         float(":" in title),
         float(" - " in title or "—" in title or "–" in title),
@@ -86,8 +106,9 @@ def features(idea: str, title: str) -> list[tuple[int, float]]:
         _share(set(idea_words), set(title_words)),  # how much of it comes from the idea
         _share(set(pairwise(title_words)), set(pairwise(idea_words))),  # its phrases the idea's
     ]
-    out += [(_HASHED + i, value) for i, value in enumerate(dense)]
-    return out
+    # How many characters of the idea's words it reuses: none at all reads as off the idea.
+    dense += _bumps(sum(len(w) for w in shared), _REUSED_CENTRES, 4)
+    return list(hashed.items()) + [(_HASHED + i, value) for i, value in enumerate(dense)]
 
 
 @dataclass(frozen=True)
