@@ -111,21 +111,20 @@ def users_order(idea: str, a: str, b: str, taste: Preference) -> float:
 
 
 def agreement(
-    reward: TitleReward,
-    pool: dict[str, list[str]],
-    ideas: list[str],
+    scores: dict[str, dict[str, float]],
     taste: Preference,
     order: Callable[[str, str, str, Preference], float] = users_order,
 ) -> float:
-    """Share of the strict preferences (by `order`) on these ideas that the model shares."""
+    """Share of the strict preferences (by `order`) between two titles of one
+    idea that the model's scores ({idea: {title: score}}) share."""
     agree = total = 0
-    for idea in ideas:
-        for a, b in combinations(pool[idea], 2):
+    for idea, by_title in scores.items():
+        for a, b in combinations(by_title, 2):
             taste_margin = order(idea, a, b, taste)
             if taste_margin == 0:
                 continue
             total += 1
-            agree += (reward.score(idea, a) - reward.score(idea, b)) * taste_margin > 0
+            agree += (by_title[a] - by_title[b]) * taste_margin > 0
     return agree / total if total else 0.0
 
 
@@ -142,9 +141,10 @@ def check(seeds: list[int], pool: dict[str, list[str]]) -> dict[str, object]:
         for events in CURVE:
             started = time.perf_counter()
             reward = TitleReward.fit(pairs[: int(events * per_events)])
-            row[str(events)] = round(agreement(reward, pool, held_ideas, taste), 4)
-            row[f"score_order_{events}"] = round(agreement(reward, pool, held_ideas, taste, score_order), 4)
             row[f"fit_s_{events}"] = round(time.perf_counter() - started, 2)
+            scores = {idea: {t: reward.score(idea, t) for t in pool[idea]} for idea in held_ideas}
+            row[str(events)] = round(agreement(scores, taste), 4)
+            row[f"score_order_{events}"] = round(agreement(scores, taste, score_order), 4)
         rows.append(row)
         print(f"  random:{seed}: " + ", ".join(f"{e} events {row[str(e)]:.1%}" for e in CURVE), flush=True)
     return {

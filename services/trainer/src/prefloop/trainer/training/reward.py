@@ -76,11 +76,12 @@ def features(idea: str, title: str) -> list[tuple[int, float]]:
     (its words, word pairs, character trigrams, first word), its shape (length
     as smooth bumps, punctuation, case) and how much of the idea it uses."""
     title_words, idea_words = words(title), words(idea)
+    title_set, idea_set = set(title_words), set(idea_words)
     lowered = f" {title.lower()} "
     # Each group is scaled on its own: the trigrams, the most numerous, would otherwise
     # drown a word's or the first word's signal, which is what audiences react to.
     groups = [
-        _hashed_group("w", set(title_words)),
+        _hashed_group("w", title_set),
         _hashed_group("b", {f"{a} {b}" for a, b in pairwise(title_words)}),
         _hashed_group("c", {lowered[i : i + 3] for i in range(len(lowered) - 2)}),
         {_hashed("first", title_words[0]): 1.0} if title_words else {},
@@ -89,7 +90,6 @@ def features(idea: str, title: str) -> list[tuple[int, float]]:
     for group in groups:
         for index, value in group.items():
             hashed[index] = hashed.get(index, 0.0) + value
-    shared = set(title_words) & set(idea_words)
     split = title.split()
     dense = _bumps(len(title), _LENGTH_CENTRES, 10)
     dense += [
@@ -102,12 +102,12 @@ def features(idea: str, title: str) -> list[tuple[int, float]]:
         float(any(c.isdigit() for c in title)),
         sum(w[:1].isupper() for w in split) / max(len(split), 1),
         sum(w.isupper() and len(w) > 1 for w in split) / max(len(split), 1),
-        _share(set(title_words), set(idea_words)),  # how much of the idea it uses
-        _share(set(idea_words), set(title_words)),  # how much of it comes from the idea
+        _share(title_set, idea_set),  # how much of the idea it uses
+        _share(idea_set, title_set),  # how much of it comes from the idea
         _share(set(pairwise(title_words)), set(pairwise(idea_words))),  # its phrases the idea's
     ]
     # How many characters of the idea's words it reuses: none at all reads as off the idea.
-    dense += _bumps(sum(len(w) for w in shared), _REUSED_CENTRES, 4)
+    dense += _bumps(sum(len(w) for w in title_set & idea_set), _REUSED_CENTRES, 4)
     return list(hashed.items()) + [(_HASHED + i, value) for i, value in enumerate(dense)]
 
 
