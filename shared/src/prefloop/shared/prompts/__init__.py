@@ -5,6 +5,7 @@ every event carries the template version and both sides render through here.
 """
 
 from prefloop.shared.prompts.template import (
+    IDEA_LABEL,
     PROMPT_TEMPLATE_VERSION,
     instruction_phrases,
     normalise_idea,
@@ -13,6 +14,7 @@ from prefloop.shared.prompts.template import (
 )
 
 __all__ = [
+    "IDEA_LABEL",
     "PROMPT_TEMPLATE_VERSION",
     "instruction_phrases",
     "normalise_idea",

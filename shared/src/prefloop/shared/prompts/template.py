@@ -10,6 +10,8 @@ PROMPT_TEMPLATE_VERSION = "v1"
 _SYSTEM = (
     "You write YouTube video titles. Reply with one title only: a single line, no quotes, no explanation."
 )
+IDEA_LABEL = "Video idea"  # the user message's fields
+TITLE_LABEL = "Title"
 
 
 class ChatTokenizer(Protocol):
@@ -19,8 +21,9 @@ class ChatTokenizer(Protocol):
 def instruction_phrases() -> list[str]:
     """The prompt's own clauses ("a single line", "no quotes", ...), lowercased:
     a title that repeats one is the model echoing its instructions."""
-    clauses = re.split(r"[.:,;]", _SYSTEM + ". Video idea: Title:")
-    return [c.strip().lower() for c in clauses if len(c.split()) >= 2 or c.strip().lower() == "title"]
+    clauses = re.split(r"[.:,;]", f"{_SYSTEM}. {IDEA_LABEL}: {TITLE_LABEL}:")
+    phrases = [c.strip().lower() for c in clauses]
+    return [p for p in phrases if len(p.split()) >= 2 or p == TITLE_LABEL.lower()]
 
 
 def normalise_idea(idea: str) -> str:
@@ -31,7 +34,7 @@ def normalise_idea(idea: str) -> str:
 def prompt_messages(idea: str) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": _SYSTEM},
-        {"role": "user", "content": f"Video idea: {idea.strip()}\nTitle:"},
+        {"role": "user", "content": f"{IDEA_LABEL}: {idea.strip()}\n{TITLE_LABEL}:"},
     ]
 
 

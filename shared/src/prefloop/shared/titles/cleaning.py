@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from prefloop.shared.prompts import instruction_phrases
+from prefloop.shared.prompts import IDEA_LABEL, instruction_phrases
 
 MIN_CHARS = 8
 MAX_CHARS = 100
@@ -40,6 +40,9 @@ _CHATTER = re.compile(
 _PLACEHOLDER = re.compile(r"[\[{<][^\]}>]{1,40}[\]}>]")
 _WORD = re.compile(r"[\w']+")
 _ECHOES = [_WORD.findall(phrase) for phrase in instruction_phrases()]
+# As a heading, even a short clause is the model filling in its prompt ("A single line: ...",
+# "A new video idea: ..."); two-word ones other than the idea's label also head real titles.
+_HEADING_ECHOES = [phrase for phrase in _ECHOES if len(phrase) >= 3] + [_WORD.findall(IDEA_LABEL.casefold())]
 REPEAT_WORDS = 3  # a run of this many words said twice in one title is a repetition
 
 
@@ -54,10 +57,14 @@ def _contains(words: list[str], phrase: list[str]) -> bool:
 
 def _echoes_prompt(title: str) -> bool:
     """One long clause of the prompt, or two of its short ones ("a single line,
-    no quotes"): a title may say "no quotes" by chance, not both."""
+    no quotes"): a title may say "no quotes" by chance, not both. Or a clause
+    heading the title, before a colon: that is a label, not a chance phrase."""
     words = _words(title)
     found = [phrase for phrase in _ECHOES if len(phrase) >= 2 and _contains(words, phrase)]
-    return any(len(phrase) >= 4 for phrase in found) or len(found) >= 2
+    if any(len(phrase) >= 4 for phrase in found) or len(found) >= 2:
+        return True
+    headings = [_words(heading) for heading in title.split(":")[:-1]]
+    return any(_contains(heading, phrase) for heading in headings for phrase in _HEADING_ECHOES)
 
 
 def _repeats_a_fragment(title: str) -> bool:
