@@ -69,7 +69,7 @@ class RoundOutcome:
     refusal: str | None
     sampled_pairs: int  # on-policy pairs the reward model ranked
     version: str | None = None  # the version activated, when the gate passed it
-    win_rate: float | None = None  # that version against base on held-out ideas
+    win_rate: float | None = None  # that version (or a refused one, --judge-refused) against base
     win_rate_interval: list[float] | None = None
 
 
@@ -90,9 +90,16 @@ def feedback_of(idea: str, titles: list[str], decision: Decision, user_id: str) 
 
 class LoopSimulation:
     def __init__(
-        self, engine: TransformersEngine, seed: int, work_dir: Path, samples: int, benchmark_ideas: int = 0
+        self,
+        engine: TransformersEngine,
+        seed: int,
+        work_dir: Path,
+        samples: int,
+        benchmark_ideas: int = 0,
+        judge_refused: bool = False,
     ) -> None:
         self._engine = engine
+        self._judge_refused = judge_refused
         self._trainer = TrainerSettings()
         self._policy = RoundPolicy.from_settings(self._trainer)
         self._serving = ServingPolicy(
@@ -176,10 +183,22 @@ class LoopSimulation:
             number, len(plan.train), len(plan.held_out), refusal, result.trained.sampled_pairs
         )
         if refusal is not None:
-            return outcome
+            if not self._judge_refused:
+                return outcome
+            # Was the gate right? Judge the refused candidate beside the active version, then drop it.
+            candidate = f"refused-{number:04d}"
+            await self._engine.load_adapter(candidate, result.trained.adapter_dir)
+            judged = await self.benchmark(candidate)
+            await self._engine.unload_adapter(candidate)
+            interval = judged.interval() if judged.duels else None
+            return dataclasses.replace(
+                outcome,
+                win_rate=interval.rate if interval else None,
+                win_rate_interval=[interval.lower, interval.upper] if interval else None,
+            )
         version = f"v{number:04d}"
         await self._activate(version, result.trained.adapter_dir)
-        judged = await self.benchmark()
+        judged = self.judged[version] = await self.benchmark(version)
         interval = judged.interval() if judged.duels else None
         return dataclasses.replace(
             outcome,
@@ -214,24 +233,22 @@ class LoopSimulation:
             await self._engine.unload_adapter(self.active)
         self.active = version
 
-    async def benchmark(self) -> BenchmarkResult:
-        """The active version against base with several duels per held-out idea;
+    async def benchmark(self, version: str) -> BenchmarkResult:
+        """A loaded version against base with several duels per held-out idea;
         base's titles are drawn once and reused for every version judged."""
         ideas = self._benchmark_ideas
         if self._base_titles is None:
             self._base_titles = await self.titles(ideas, 1, BASE_VERSION)
         queues = {
             BASE_VERSION: iter(self._base_titles),
-            self.active: iter(await self.titles(ideas, 1, self.active)),
+            version: iter(await self.titles(ideas, 1, version)),
         }
 
-        def title(_idea: str, version: str) -> str | None:
-            titles = next(queues[version])
+        def title(_idea: str, side: str) -> str | None:
+            titles = next(queues[side])
             return titles[0] if titles else None
 
-        judged = run_benchmark(ideas, self.active, title, taste_named(self._simulator.taste))
-        self.judged[self.active] = judged
-        return judged
+        return run_benchmark(ideas, version, title, taste_named(self._simulator.taste))
 
 
 def _rate(result: BenchmarkResult | None) -> dict[str, Any]:
@@ -245,7 +262,13 @@ def _rate(result: BenchmarkResult | None) -> dict[str, Any]:
 
 
 async def simulate(
-    events: int, events_per_round: int, samples: int, seed: int, out: Path, benchmark_ideas: int = 0
+    events: int,
+    events_per_round: int,
+    samples: int,
+    seed: int,
+    out: Path,
+    benchmark_ideas: int = 0,
+    judge_refused: bool = False,
 ) -> dict[str, Any]:
     import torch
 
@@ -253,11 +276,15 @@ async def simulate(
     engine = TransformersEngine.from_settings(InferenceSettings())
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="loop-sim-") as work:
-        loop = LoopSimulation(engine, seed, Path(work), samples, benchmark_ideas)
+        loop = LoopSimulation(engine, seed, Path(work), samples, benchmark_ideas, judge_refused)
         rounds: list[dict[str, Any]] = []
-        recorded = 0
-        while recorded < events:
-            got = await loop.collect(min(events_per_round, events - recorded))
+        recorded = asked = 0
+        # Users ask `events` times; a set too short to choose from is no event, and does not
+        # make an extra round on the few events left over.
+        while asked < events:
+            ask = min(events_per_round, events - asked)
+            asked += ask
+            got = await loop.collect(ask)
             if got == 0:
                 raise RuntimeError(
                     f"{loop.active} wrote fewer than 2 usable titles for every idea of a round"
@@ -273,7 +300,7 @@ async def simulate(
             print(json.dumps(rounds[-1]), flush=True)
         final = loop.judged.get(loop.active)
         if final is None and loop.active != BASE_VERSION:
-            final = await loop.benchmark()
+            final = loop.judged[loop.active] = await loop.benchmark(loop.active)
     await engine.close()
     versions = {version: _rate(result) for version, result in loop.judged.items()}
     best = max(versions.items(), key=lambda kv: kv[1]["win_rate"] or 0.0, default=None)
@@ -309,8 +336,23 @@ def main() -> None:
     parser.add_argument("--ideas", type=int, default=0, help="limit the held-out ideas (0: all)")
     parser.add_argument("--seed", type=int, default=0, help="users', ideas' and sampling's random draws")
     parser.add_argument("--out", type=Path, default=Path(".prefloop/loop-sim/seed-0.json"))
+    parser.add_argument(
+        "--judge-refused",
+        action="store_true",
+        help="benchmark each candidate the gate refused too (was the gate right?); one benchmark's time each",
+    )
     args = parser.parse_args()
-    asyncio.run(simulate(args.events, args.events_per_round, args.samples, args.seed, args.out, args.ideas))
+    asyncio.run(
+        simulate(
+            args.events,
+            args.events_per_round,
+            args.samples,
+            args.seed,
+            args.out,
+            args.ideas,
+            args.judge_refused,
+        )
+    )
 
 
 if __name__ == "__main__":
