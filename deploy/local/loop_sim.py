@@ -190,22 +190,11 @@ class LoopSimulation:
             await self._engine.load_adapter(candidate, result.trained.adapter_dir)
             judged = await self.benchmark(candidate)
             await self._engine.unload_adapter(candidate)
-            interval = judged.interval() if judged.duels else None
-            return dataclasses.replace(
-                outcome,
-                win_rate=interval.rate if interval else None,
-                win_rate_interval=[interval.lower, interval.upper] if interval else None,
-            )
+            return _judged(outcome, judged)
         version = f"v{number:04d}"
         await self._activate(version, result.trained.adapter_dir)
         judged = self.judged[version] = await self.benchmark(version)
-        interval = judged.interval() if judged.duels else None
-        return dataclasses.replace(
-            outcome,
-            version=version,
-            win_rate=interval.rate if interval else None,
-            win_rate_interval=[interval.lower, interval.upper] if interval else None,
-        )
+        return _judged(dataclasses.replace(outcome, version=version), judged)
 
     async def watch_serving(self) -> None:
         """The trainer's serving watch: roll back a version whose sets came out worse than its parent's."""
@@ -249,6 +238,16 @@ class LoopSimulation:
             return titles[0] if titles else None
 
         return run_benchmark(ideas, version, title, taste_named(self._simulator.taste))
+
+
+def _judged(outcome: RoundOutcome, judged: BenchmarkResult) -> RoundOutcome:
+    """The round's outcome with its version's (or refused candidate's) win rate against base."""
+    interval = judged.interval() if judged.duels else None
+    return dataclasses.replace(
+        outcome,
+        win_rate=interval.rate if interval else None,
+        win_rate_interval=[interval.lower, interval.upper] if interval else None,
+    )
 
 
 def _rate(result: BenchmarkResult | None) -> dict[str, Any]:
