@@ -43,6 +43,10 @@ def test_decorations_are_removed(raw: str, expected: str) -> None:
         ("A single line of words: Why leaves change colour", True, "prompt echo"),
         ("A new video idea: how to make bagels at home", True, "prompt echo"),
         ('Re: "Video Idea: repairing a cracked phone screen', True, "prompt echo"),
+        ("A simple video in the digital age - no quotes.", True, "prompt echo"),
+        ("You can improve it with just a single line.", True, "prompt echo"),
+        ("A mechanical watch, with a clock in front, no dialogue, no explanation.", True, "prompt echo"),
+        ("One title only: why cats purr", True, "prompt echo"),
         ("[Original Title]", True, "placeholder"),
         ("Octopus Minds: {Your Hook Here}", True, "placeholder"),
         ("How the heart pumps blood. How the heart pumps blood.", True, "repeated fragment"),
@@ -56,18 +60,19 @@ def test_unusable_candidates_are_dropped(raw: str, finished: bool, reason: str) 
 
 
 @pytest.mark.parametrize(
-    "title",
+    ("title", "idea"),
     [
-        "Drawing a Single Line Portrait in Ten Minutes",
-        "No Quotes Needed: Writing Dialogue Without Them",
-        "No Explanation: The Mystery Lights Over Phoenix",
-        "My Best Video Idea Yet",
-        "Octopus Minds (and Why They Matter)",
-        "Left, Right, Left: Marching Band Drills",
+        ("Drawing a Single Line Portrait in Ten Minutes", "portraits drawn with a single line"),
+        ("No Quotes Needed: Writing Dialogue Without Them", "writing dialogue with no quotes"),
+        ("No Explanation: The Mystery Lights Over Phoenix", "mystery lights with no explanation"),
+        ("My Best Video Idea Yet", "the best idea I had this year"),
+        ("Octopus Minds (and Why They Matter)", "octopus intelligence"),
+        ("Left, Right, Left: Marching Band Drills", "marching band drills"),
+        ("One Line a Day: Journaling That Sticks", "a journaling habit"),
     ],
 )
-def test_titles_that_merely_share_a_word_with_those_rules_are_kept(title: str) -> None:
-    assert clean_title(title).title == title
+def test_titles_that_merely_share_words_with_those_rules_are_kept(title: str, idea: str) -> None:
+    assert clean_title(title, idea=idea).title == title
 
 
 def test_a_clean_title_is_reported_unchanged() -> None:

@@ -39,10 +39,21 @@ _CHATTER = re.compile(
 
 _PLACEHOLDER = re.compile(r"[\[{<][^\]}>]{1,40}[\]}>]")
 _WORD = re.compile(r"[\w']+")
-_ECHOES = [_WORD.findall(phrase) for phrase in instruction_phrases()]
-# As a heading, even a short clause is the model filling in its prompt ("A single line: ...",
-# "A new video idea: ..."); two-word ones other than the idea's label also head real titles.
-_HEADING_ECHOES = [phrase for phrase in _ECHOES if len(phrase) >= 3] + [_WORD.findall(IDEA_LABEL.casefold())]
+_CLAUSES = [_WORD.findall(phrase) for phrase in instruction_phrases()]
+_IDEA_LABEL = _WORD.findall(IDEA_LABEL.casefold())
+ECHO_RUN = 3  # words in a row of one of the prompt's longer clauses ("one title only")
+# Anywhere in a title: a whole clause of the instructions, or a run of a long one. The model
+# echoes them far more often than a real title says "no explanation" by chance.
+_ECHOES = [
+    run
+    for clause in _CLAUSES
+    if len(clause) >= 2 and clause != _IDEA_LABEL
+    for run in (
+        [clause]
+        if len(clause) <= ECHO_RUN
+        else [clause[i : i + ECHO_RUN] for i in range(len(clause) - ECHO_RUN + 1)]
+    )
+]
 REPEAT_WORDS = 3  # a run of this many words said twice in one title is a repetition
 
 
@@ -55,16 +66,15 @@ def _contains(words: list[str], phrase: list[str]) -> bool:
     return any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
 
 
-def _echoes_prompt(title: str) -> bool:
-    """One long clause of the prompt, or two of its short ones ("a single line,
-    no quotes"): a title may say "no quotes" by chance, not both. Or a clause
-    heading the title, before a colon: that is a label, not a chance phrase."""
-    words = _words(title)
-    found = [phrase for phrase in _ECHOES if len(phrase) >= 2 and _contains(words, phrase)]
-    if any(len(phrase) >= 4 for phrase in found) or len(found) >= 2:
+def _echoes_prompt(title: str, idea: str) -> bool:
+    """A clause of the prompt's instructions, or three words in a row of a long
+    one, anywhere in the title, unless the idea says it too (an idea about
+    drawing with a single line); or the idea's label heading the title."""
+    words, idea_words = _words(title), _words(idea)
+    if any(_contains(words, echo) and not _contains(idea_words, echo) for echo in _ECHOES):
         return True
     headings = [_words(heading) for heading in title.split(":")[:-1]]
-    return any(_contains(heading, phrase) for heading in headings for phrase in _HEADING_ECHOES)
+    return any(_contains(heading, _IDEA_LABEL) for heading in headings)
 
 
 def _repeats_a_fragment(title: str) -> bool:
@@ -88,15 +98,15 @@ def copies_idea(title: str, idea: str) -> bool:
     return len(title_words & idea_words) >= IDEA_COVERAGE * len(idea_words)
 
 
-# Checks on a title freed of its decorations, in order: (reason, is it unusable).
-_CHECKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
-    ("chatter", lambda t: bool(_CHATTER.match(t))),
-    ("too short", lambda t: len(t) < MIN_CHARS or len(t.split()) < 2),
-    ("too long", lambda t: len(t) > MAX_CHARS),
-    ("broken characters", lambda t: "\ufffd" in t),
+# Checks on a title freed of its decorations, in order: (reason, is it unusable for this idea).
+_CHECKS: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
+    ("chatter", lambda t, _: bool(_CHATTER.match(t))),
+    ("too short", lambda t, _: len(t) < MIN_CHARS or len(t.split()) < 2),
+    ("too long", lambda t, _: len(t) > MAX_CHARS),
+    ("broken characters", lambda t, _: "\ufffd" in t),
     ("prompt echo", _echoes_prompt),
-    ("placeholder", lambda t: bool(_PLACEHOLDER.search(t))),
-    ("repeated fragment", _repeats_a_fragment),
+    ("placeholder", lambda t, _: bool(_PLACEHOLDER.search(t))),
+    ("repeated fragment", lambda t, _: _repeats_a_fragment(t)),
 )
 DROP_REASONS = ("empty", "unfinished", *(reason for reason, _ in _CHECKS), "copies the idea")
 
@@ -131,7 +141,7 @@ def clean_title(raw: str, finished: bool = True, idea: str | None = None) -> Cle
     # when the generation stopped cleanly after it.
     if not (finished or len(lines) > 1):
         return CleanResult(None, True, "unfinished")
-    reason = next((reason for reason, unusable in _CHECKS if unusable(title)), None)
+    reason = next((reason for reason, unusable in _CHECKS if unusable(title, idea or "")), None)
     if reason is not None:
         return CleanResult(None, True, reason)
     if idea is not None and copies_idea(title, idea):
