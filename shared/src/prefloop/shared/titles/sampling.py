@@ -12,6 +12,7 @@ class TitleSampling:
     max_new_tokens: int = 28
     temperature: float = 0.9
     top_p: float = 0.95
+    top_k: int = 50  # Hugging Face generate's default, which titles were always sampled with
 
 
 DEFAULT_SAMPLING = TitleSampling()

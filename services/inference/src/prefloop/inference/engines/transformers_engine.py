@@ -39,6 +39,8 @@ from prefloop.shared.models import resolve_base_model
 from prefloop.shared.models.provision import default_cache_dir
 from prefloop.shared.models.quiet import quiet_progress_bars
 from prefloop.shared.prompts import render_prompt
+from prefloop.shared.titles import TitleSampling
+from prefloop.shared.titles.decoding import sample_new_tokens
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +77,7 @@ class TransformersEngine:
         self._tokenizer.padding_side = "left"
         if self._tokenizer.pad_token is None:
             self._tokenizer.pad_token = self._tokenizer.eos_token
-        self._max_new_tokens = max_new_tokens
-        self._temperature = temperature
-        self._top_p = top_p
+        self._sampling = TitleSampling(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p)
         self._batcher: RequestBatcher[list[Completion]] = RequestBatcher(
             self._run_batch, max_rows=max_batch_rows, wait_s=batch_wait_s
         )
@@ -179,18 +179,17 @@ class TransformersEngine:
         import torch
 
         batch = self._tokenizer(prompts, return_tensors="pt", padding=True).to(model.device)
+        eos = self._tokenizer.eos_token_id
         with torch.inference_mode():
-            output = model.generate(
-                **batch,
-                do_sample=True,
-                temperature=self._temperature,
-                top_p=self._top_p,
-                max_new_tokens=self._max_new_tokens,
+            new_tokens = sample_new_tokens(
+                model,
+                batch["input_ids"],
+                batch["attention_mask"],
+                self._sampling,
+                eos_token_id=eos,
                 pad_token_id=self._tokenizer.pad_token_id,
                 **kwargs,
             )
-        new_tokens = output[:, batch["input_ids"].shape[1] :]
-        eos = self._tokenizer.eos_token_id
         GENERATED_TOKENS.inc(int((new_tokens != self._tokenizer.pad_token_id).sum()))
         return [
             Completion(

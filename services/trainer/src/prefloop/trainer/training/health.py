@@ -20,6 +20,7 @@ from typing import Any
 
 from prefloop.shared.prompts import render_prompt
 from prefloop.shared.titles import DEFAULT_SAMPLING, TitleSampling, clean_title
+from prefloop.shared.titles.decoding import sample_new_tokens
 
 SERVICE_OVERSAMPLE = 2  # rows the inference service draws beyond the N asked for
 
@@ -96,19 +97,19 @@ def sample_titles(
         tokenizer.padding_side = padding_side
     with policy(), torch.inference_mode(), torch.random.fork_rng():
         torch.manual_seed(seed)
-        out = model.generate(
-            **batch,
-            do_sample=True,
-            temperature=sampling.temperature,
-            top_p=sampling.top_p,
-            max_new_tokens=sampling.max_new_tokens,
+        new_tokens = sample_new_tokens(
+            model,
+            batch["input_ids"],
+            batch["attention_mask"],
+            sampling,
+            eos_token_id=tokenizer.eos_token_id,
             pad_token_id=tokenizer.pad_token_id
             if tokenizer.pad_token_id is not None
             else tokenizer.eos_token_id,
         )
     titles: list[str | None] = []
     row_ideas = [idea for idea in ideas for _ in range(samples_per_idea)]
-    for idea, row in zip(row_ideas, out[:, batch["input_ids"].shape[1] :], strict=True):
+    for idea, row in zip(row_ideas, new_tokens, strict=True):
         finished = bool((row == tokenizer.eos_token_id).any())
         text = tokenizer.decode(row, skip_special_tokens=True)
         titles.append(clean_title(text, finished, idea).title)
