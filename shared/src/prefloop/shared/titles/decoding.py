@@ -44,7 +44,8 @@ def sample_new_tokens(
     import torch
     from transformers import DynamicCache
 
-    cache = DynamicCache()
+    # Built as generate builds it, so a model with sliding-window layers gets them.
+    cache = DynamicCache(config=model.config)
     positions = (attention_mask.cumsum(-1) - 1).clamp(min=0)
     # Without padding the model's own causal mask is all a step needs, and building one from
     # a 2-D mask at every step costs time.
