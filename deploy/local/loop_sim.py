@@ -242,11 +242,9 @@ class LoopSimulation:
 
 def _judged(outcome: RoundOutcome, judged: BenchmarkResult) -> RoundOutcome:
     """The round's outcome with its version's (or refused candidate's) win rate against base."""
-    interval = judged.interval() if judged.duels else None
+    rate = _rate(judged)
     return dataclasses.replace(
-        outcome,
-        win_rate=interval.rate if interval else None,
-        win_rate_interval=[interval.lower, interval.upper] if interval else None,
+        outcome, win_rate=rate["win_rate"], win_rate_interval=rate["win_rate_interval"]
     )
 
 
