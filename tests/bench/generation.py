@@ -1,17 +1,30 @@
-"""Plain `model.generate`, the baseline the inference benches compare against."""
+"""Plain `model.generate`, the baseline the inference benches compare against,
+and the engine's own decoding loop on the same model and settings."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from prefloop.inference.settings import InferenceSettings
+from prefloop.shared.titles import TitleSampling
+from prefloop.shared.titles.decoding import sample_new_tokens
 
 
-def raw_new_tokens(model: Any, tokenizer: Any, prompt: str, rows: int, settings: InferenceSettings) -> Any:
-    """`rows` samples of `prompt` with the served sampling settings; the new tokens only."""
+def raw_new_tokens(
+    model: Any, tokenizer: Any, prompt: str, rows: int, settings: InferenceSettings, loop: bool = False
+) -> Any:
+    """`rows` samples of `prompt` with the served sampling settings; the new tokens
+    only. `loop`: drawn by the engine's decoding loop instead of `generate`."""
     import torch
 
     batch = tokenizer([prompt] * rows, return_tensors="pt", padding=True)
+    pad = tokenizer.pad_token_id or tokenizer.eos_token_id
+    if loop:
+        sampling = TitleSampling(settings.max_new_tokens, settings.temperature, settings.top_p)
+        with torch.inference_mode():
+            return sample_new_tokens(
+                model, batch["input_ids"], batch["attention_mask"], sampling, tokenizer.eos_token_id, pad
+            )
     with torch.inference_mode():
         output = model.generate(
             **batch,
@@ -19,7 +32,7 @@ def raw_new_tokens(model: Any, tokenizer: Any, prompt: str, rows: int, settings:
             temperature=settings.temperature,
             top_p=settings.top_p,
             max_new_tokens=settings.max_new_tokens,
-            pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
+            pad_token_id=pad,
         )
     return output[:, batch["input_ids"].shape[1] :]
 
@@ -31,9 +44,9 @@ def raw_generate(model: Any, tokenizer: Any, prompt: str, rows: int, settings: I
 
 
 def raw_generate_texts(
-    model: Any, tokenizer: Any, prompt: str, rows: int, settings: InferenceSettings
+    model: Any, tokenizer: Any, prompt: str, rows: int, settings: InferenceSettings, loop: bool = False
 ) -> list[tuple[str, bool]]:
     """(text, finished) of `rows` samples; finished is False when the token limit cut it."""
-    new = raw_new_tokens(model, tokenizer, prompt, rows, settings)
+    new = raw_new_tokens(model, tokenizer, prompt, rows, settings, loop)
     eos = tokenizer.eos_token_id
     return [(tokenizer.decode(row, skip_special_tokens=True), bool((row == eos).any())) for row in new]
