@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from prefloop.inference.settings import InferenceSettings
-from prefloop.shared.titles import TitleSampling
 from prefloop.shared.titles.decoding import sample_new_tokens
 
 
@@ -20,10 +19,14 @@ def raw_new_tokens(
     batch = tokenizer([prompt] * rows, return_tensors="pt", padding=True)
     pad = tokenizer.pad_token_id or tokenizer.eos_token_id
     if loop:
-        sampling = TitleSampling(settings.max_new_tokens, settings.temperature, settings.top_p)
         with torch.inference_mode():
             return sample_new_tokens(
-                model, batch["input_ids"], batch["attention_mask"], sampling, tokenizer.eos_token_id, pad
+                model,
+                batch["input_ids"],
+                batch["attention_mask"],
+                settings.sampling,
+                tokenizer.eos_token_id,
+                pad,
             )
     with torch.inference_mode():
         output = model.generate(

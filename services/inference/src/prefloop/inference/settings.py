@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from prefloop.shared.settings import PrefloopSettings
-from prefloop.shared.titles import DEFAULT_SAMPLING
+from prefloop.shared.titles import DEFAULT_SAMPLING, TitleSampling
 
 
 class InferenceSettings(PrefloopSettings):
@@ -56,3 +56,8 @@ class InferenceSettings(PrefloopSettings):
                 f"({self.vllm_max_loras})"
             )
         return self
+
+    @property
+    def sampling(self) -> TitleSampling:
+        """How the engine samples titles with these settings."""
+        return TitleSampling(self.max_new_tokens, self.temperature, self.top_p)
