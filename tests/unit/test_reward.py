@@ -80,17 +80,22 @@ def shouting_reward() -> TitleReward:
     return TitleReward.fit(users_who_hate_exclamations(40))
 
 
-def test_duels_count_title_k_against_title_k_and_unusable_titles_lose() -> None:
+def test_duels_set_kth_usable_title_against_kth_and_leave_unusable_ones_to_health() -> None:
     reward = shouting_reward()
     idea = IDEAS[0]
     duels = reward_duels(
         reward,
-        [idea],
-        candidate=[["A calm title about radios", None, None]],
-        parent=[["A loud title about radios!!!", "A usable one", None]],
+        [idea, idea],
+        candidate=[
+            [None, "A calm title about radios", "a calm title about RADIOS", "Radios, calmly"],
+            [None],
+        ],
+        parent=[["A loud title about radios!!!", None, "Radios, loudly!!!"], ["A usable one"]],
     )
-    assert duels == Duels(wins=1, losses=1, ties=1)
-    assert duels.win_rate == 0.5
+    # calm vs loud, then (the repeat is not shown twice) "Radios, calmly" vs "Radios, loudly!!!";
+    # the second idea's usable title has no rival: no duel.
+    assert duels == Duels(wins=2, losses=0, ties=0)
+    assert reward_duels(reward, [idea], [[None, None]], [["A usable one", None]]) == Duels(0, 0, 0)
 
 
 def test_ranked_pairs_take_best_against_worst_and_skip_near_ties() -> None:

@@ -5,10 +5,10 @@ replace, on data it was not trained on:
   accuracy on them (evaluate.py), and TRL's DPO evaluation metrics;
 - sets drawn on held-out ideas by the candidate, its parent and base, with
   the same random draws, as the inference service draws them: their health
-  (health.py), and duels of the candidate's titles against its parent's,
-  title k against title k, judged by a reward model fitted on other ideas
-  than the one that ranked the round's on-policy pairs (judging.py), so the
-  gate does not grade its own homework.
+  (health.py), and duels of the candidate's usable titles against its
+  parent's, judged by a reward model fitted on other ideas than the one that
+  ranked the round's on-policy pairs (judging.py), so the gate does not grade
+  its own homework.
 
 The gate (gate.py) turns an assessment into a verdict.
 """
