@@ -54,6 +54,8 @@ def raw_trl_seconds_per_step(model_dir: str, pairs: list[TrainingPair]) -> float
         args = DPOConfig(
             output_dir=out,
             beta=HP.beta,
+            loss_type=["sigmoid", "sft"] if HP.sft_weight else ["sigmoid"],
+            loss_weights=[1.0, HP.sft_weight] if HP.sft_weight else None,
             learning_rate=HP.learning_rate,
             num_train_epochs=HP.epochs,
             per_device_train_batch_size=HP.batch_size,

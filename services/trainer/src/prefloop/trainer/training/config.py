@@ -32,14 +32,14 @@ class DPOHyperparameters(BaseModel):
     reference: Literal["base", "active"] = Field(
         default="active", description="policy the KL term ties to: the base model or the version trained from"
     )
-    # A likelihood term on chosen titles (RPO) keeps generations clean: with
-    # weight 1, 97-99% of sampled titles were usable against base's 53%. But it
-    # imitates what users accepted, and they accept restatements of the idea
-    # when nothing better is shown: a 600-event run with weight 1 restated
-    # the idea in 58% of titles (26% without) and won 62% of 166 held-out
-    # duels against 70% without. Off by default.
+    # A likelihood term on chosen titles (RPO) keeps generations ending: without
+    # it DPO lowers the chosen titles' likelihood too, the end of the title with
+    # it, and a first round can leave a version whose drafts run past the token
+    # limit, so users get short sets. A large weight imitates what users
+    # accepted (restatements of the idea, when nothing better was shown); a
+    # small one kept sets full and won as often or more (docs/learning.md).
     sft_weight: float = Field(
-        default=0.0,
+        default=0.2,
         ge=0,
         le=10,
         description="weight of a likelihood term on the chosen titles (RPO); keeps accepted titles likely",
