@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from prefloop.shared.titles import DEFAULT_SAMPLING, TitleSampling
-from prefloop.trainer.training.health import generation_health, sample_titles
+from prefloop.trainer.training.health import draw_sets, generation_health, policy_drafter, sample_titles
 
 IDEAS = [
     "how I fixed my sourdough starter after it died in winter",
@@ -26,25 +26,28 @@ def model_and_tokenizer(default_model_dir: Path) -> tuple[object, object]:
     )
 
 
-def test_the_base_model_writes_usable_titles_and_cut_off_ones_are_not_counted(
+def test_the_base_model_answers_full_sets_and_cut_off_titles_are_not_counted(
     model_and_tokenizer: tuple[object, object],
 ) -> None:
     model, tokenizer = model_and_tokenizer
-    samples = sample_titles(model, tokenizer, IDEAS, contextlib.nullcontext, samples_per_idea=4)
-    assert [len(per_idea) for per_idea in samples] == [4, 4]
-    healthy = generation_health(samples, set_size=2)
-    assert healthy.sampled == 8
+    sets = draw_sets(policy_drafter(model, tokenizer, contextlib.nullcontext), IDEAS, set_size=2)
+    healthy = generation_health(sets, set_size=2)
     assert healthy.sets == 2
+    assert healthy.sampled >= 8  # 2 + 2 drafts per set, more where titles were missing
     assert healthy.usable > 0
-    # Titles cut off at 3 tokens never end: the service would drop every one.
+    assert healthy.full_sets == 2
+    # Titles cut off at 3 tokens never end: the service would drop every one, after every retry.
     cut = TitleSampling(
         max_new_tokens=3, temperature=DEFAULT_SAMPLING.temperature, top_p=DEFAULT_SAMPLING.top_p
     )
-    cut_off = generation_health(
-        sample_titles(model, tokenizer, IDEAS, contextlib.nullcontext, samples_per_idea=4, sampling=cut),
-        set_size=2,
-    )
-    assert (cut_off.usable, cut_off.sampled, cut_off.full_sets) == (0, 8, 0)
+
+    def cut_off_drafts(ideas: list[str], seed: int) -> list[str | None]:
+        rows = sample_titles(model, tokenizer, ideas, contextlib.nullcontext, 1, seed=seed, sampling=cut)
+        return [row[0] for row in rows]
+
+    cut_off = generation_health(draw_sets(cut_off_drafts, IDEAS, set_size=2), set_size=2)
+    # Every attempt drew (2 missing + 2) x (attempt + 1) drafts per set: 4 + 8 + 12.
+    assert (cut_off.usable, cut_off.sampled, cut_off.full_sets) == (0, 48, 0)
 
 
 def test_the_same_seed_gives_the_same_draws(model_and_tokenizer: tuple[object, object]) -> None:

@@ -9,6 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from prefloop.shared.settings import PrefloopSettings
 from prefloop.shared.titles import DEFAULT_SAMPLING, TitleSampling
+from prefloop.shared.titles.retries import DEFAULT_ATTEMPTS, DEFAULT_OVERSAMPLE
 
 
 class InferenceSettings(PrefloopSettings):
@@ -29,8 +30,12 @@ class InferenceSettings(PrefloopSettings):
     )
     temperature: float = Field(default=DEFAULT_SAMPLING.temperature, gt=0.0, le=2.0)
     top_p: float = Field(default=DEFAULT_SAMPLING.top_p, gt=0.0, le=1.0)
-    oversample: int = Field(default=2, ge=0, le=8, description="extra candidates per request")
-    attempts: int = Field(default=3, ge=1, le=6, description="generation rounds to reach N titles")
+    oversample: int = Field(
+        default=DEFAULT_OVERSAMPLE, ge=0, le=8, description="extra candidates per request"
+    )
+    attempts: int = Field(
+        default=DEFAULT_ATTEMPTS, ge=1, le=6, description="generation rounds to reach N titles"
+    )
     max_batch_rows: int = Field(default=32, ge=1, le=512, description="sequences per model call")
     batch_wait_ms: float = Field(
         default=5.0, ge=0, le=1000, description="how long an idle engine waits for company"

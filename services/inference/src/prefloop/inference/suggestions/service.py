@@ -28,6 +28,7 @@ from prefloop.shared.http import Conflict, NotFound, ServiceUnavailable
 from prefloop.shared.kafka import EventPublisher
 from prefloop.shared.prompts import PROMPT_TEMPLATE_VERSION
 from prefloop.shared.titles import clean_title
+from prefloop.shared.titles.retries import DEFAULT_ATTEMPTS, DEFAULT_OVERSAMPLE, attempt_rows
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,12 @@ class SuggestionService:
 
 
 async def distinct_titles(
-    engine: Engine, idea: str, n: int, version: str, oversample: int = 2, attempts: int = 3
+    engine: Engine,
+    idea: str,
+    n: int,
+    version: str,
+    oversample: int = DEFAULT_OVERSAMPLE,
+    attempts: int = DEFAULT_ATTEMPTS,
 ) -> list[str]:
     """Oversample and retry until n distinct clean titles, or attempts run out."""
     prompt = engine.render_prompt(idea)
@@ -150,8 +156,7 @@ async def distinct_titles(
         missing = n - len(titles)
         if missing <= 0:
             break
-        # Each retry asks for more: a prompt that yields few clean titles keeps doing so.
-        rows = (missing + oversample) * (attempt + 1)
+        rows = attempt_rows(missing, oversample, attempt)
         for completion in await engine.generate(prompt, rows, version):
             result = clean_title(completion.text, completion.finished, idea)
             if result.title is None:

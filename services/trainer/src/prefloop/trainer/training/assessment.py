@@ -25,7 +25,7 @@ from typing import Any
 from prefloop.shared.prompts import render_prompt
 from prefloop.trainer.training.dpo import TrainedAdapter, TrainingPair, dpo_dataset
 from prefloop.trainer.training.evaluate import PreferenceScore, preference_score
-from prefloop.trainer.training.health import GenerationHealth, generation_health, sample_titles, set_rows
+from prefloop.trainer.training.health import GenerationHealth, draw_sets, generation_health, policy_drafter
 from prefloop.trainer.training.judging import Duels, reward_duels
 from prefloop.trainer.training.reward import TitleReward
 
@@ -78,14 +78,15 @@ def assess(
     if parent_adapter is not None:
         policies["parent"] = parent
     drawn = {
-        name: sample_titles(model, tokenizer, gate_ideas, policy, set_rows(set_size), seed=seed)
+        name: draw_sets(policy_drafter(model, tokenizer, policy), gate_ideas, set_size, seed=seed)
         for name, policy in policies.items()
     }
     health = {name: generation_health(sets, set_size) for name, sets in drawn.items()}
     duels = None
     if duel_reward is not None:
-        theirs = drawn.get("parent", drawn["base"])
-        duels = reward_duels(duel_reward, gate_ideas, drawn["candidate"], theirs)
+        served = {name: [s.titles for s in sets] for name, sets in drawn.items()}
+        theirs = served.get("parent", served["base"])
+        duels = reward_duels(duel_reward, gate_ideas, served["candidate"], theirs)
         log.info(
             "candidate against parent on %d held-out sets, by the reward model: %s", len(gate_ideas), duels
         )

@@ -5,9 +5,16 @@ ranks them well but no longer writes them. Stacked DPO rounds can drift into
 keyword strings, titles that never end, broken characters or the idea handed
 back, which the inference service drops: users then get short sets, or a 503
 when none are left. This draws sets for held-out ideas as the service draws
-its first attempt (N asked for, plus its oversampling), cleans them as the
-service cleans them, and counts two things: usable titles, and sets that hold
-N distinct usable titles, which is what a user asking for N sees.
+them (N asked for plus its oversampling, then its retries while titles are
+missing, `prefloop.shared.titles.retries`), cleans them as the service cleans
+them, and counts two things: usable drafts, and sets that hold N distinct
+usable titles, which is what a user asking for N gets.
+
+Only the first attempt was drawn before. The base model writes a usable draft
+about a third of the time, so a first attempt of N + 2 drafts rarely holds N
+for any version, and the full-set count could not tell versions apart: a
+version answering 16 of 20 full sets through the retries passed against
+base's 20 (docs/learning.md).
 """
 
 from __future__ import annotations
@@ -21,13 +28,12 @@ from typing import Any
 from prefloop.shared.prompts import render_prompt
 from prefloop.shared.titles import DEFAULT_SAMPLING, TitleSampling, clean_title
 from prefloop.shared.titles.decoding import sample_new_tokens
-
-SERVICE_OVERSAMPLE = 2  # rows the inference service draws beyond the N asked for
+from prefloop.shared.titles.retries import DEFAULT_ATTEMPTS, DEFAULT_OVERSAMPLE, attempt_rows
 
 
 @dataclass(frozen=True)
 class GenerationHealth:
-    usable: int  # drawn titles that survived cleaning
+    usable: int  # drafts that survived cleaning, retries included
     sampled: int
     full_sets: int = 0  # sets with `set_size` distinct usable titles
     sets: int = 0
@@ -42,6 +48,16 @@ class GenerationHealth:
         return self.full_sets / self.sets if self.sets else 0.0
 
 
+@dataclass(frozen=True)
+class DrawnSet:
+    titles: list[str]  # what the user is shown: distinct usable titles, in the order drawn, at most N
+    drafts: list[str | None]  # every draft drawn for it, None where cleaning dropped it
+
+
+# Drafts for ideas (one entry per draft, an idea repeated) with a seed: cleaned titles or None.
+Drafter = Callable[[list[str], int], list[str | None]]
+
+
 def health_draws(ideas: Sequence[str], sets: int) -> list[str]:
     """The ideas to draw sets for: each idea once, or several times when there
     are fewer ideas than `sets`, so an early round's verdict does not rest on
@@ -53,22 +69,52 @@ def health_draws(ideas: Sequence[str], sets: int) -> list[str]:
     return [idea for idea in distinct for _ in range(repeats)]
 
 
-def generation_health(samples: Sequence[Sequence[str | None]], set_size: int) -> GenerationHealth:
-    """Health of the sets `sample_titles` drew: each idea's row of titles is one set."""
-    flat = [title for per_idea in samples for title in per_idea]
-    full = sum(len({t.casefold() for t in titles if t is not None}) >= set_size for titles in samples)
+def draw_sets(
+    draft: Drafter,
+    ideas: Sequence[str],
+    set_size: int,
+    seed: int = 0,
+    oversample: int = DEFAULT_OVERSAMPLE,
+    attempts: int = DEFAULT_ATTEMPTS,
+) -> list[DrawnSet]:
+    """One set per idea, drawn as the inference service answers a request for
+    `set_size` titles; every set's attempt is drawn in one batch. Attempt k
+    uses `seed + k`, so versions compared with the same seed share their
+    first attempt's random draws."""
+    found: list[dict[str, str]] = [{} for _ in ideas]
+    drafts: list[list[str | None]] = [[] for _ in ideas]
+    for attempt in range(attempts):
+        rows = [attempt_rows(set_size - len(titles), oversample, attempt) for titles in found]
+        owners = [i for i, count in enumerate(rows) for _ in range(count)]
+        if not owners:
+            break
+        for owner, title in zip(owners, draft([ideas[i] for i in owners], seed + attempt), strict=True):
+            drafts[owner].append(title)
+            if title is not None:
+                found[owner].setdefault(title.casefold(), title)
+    return [DrawnSet(list(titles.values())[:set_size], d) for titles, d in zip(found, drafts, strict=True)]
+
+
+def generation_health(sets: Sequence[DrawnSet], set_size: int) -> GenerationHealth:
+    """Health of the sets `draw_sets` drew."""
+    flat = [title for drawn in sets for title in drawn.drafts]
     return GenerationHealth(
         usable=sum(title is not None for title in flat),
         sampled=len(flat),
-        full_sets=full,
-        sets=len(samples),
+        full_sets=sum(len(drawn.titles) >= set_size for drawn in sets),
+        sets=len(sets),
         set_size=set_size,
     )
 
 
-def set_rows(set_size: int) -> int:
-    """Rows drawn for one set, as the service's first attempt draws them."""
-    return set_size + SERVICE_OVERSAMPLE
+def policy_drafter(model: Any, tokenizer: Any, policy: Callable[[], AbstractContextManager[Any]]) -> Drafter:
+    """Drafts by `policy`, one per entry, for `draw_sets`."""
+
+    def draft(ideas: list[str], seed: int) -> list[str | None]:
+        rows = sample_titles(model, tokenizer, ideas, policy, samples_per_idea=1, seed=seed)
+        return [row[0] for row in rows]
+
+    return draft
 
 
 def sample_titles(
