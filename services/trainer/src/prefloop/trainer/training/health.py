@@ -10,11 +10,9 @@ missing, `prefloop.shared.titles.retries`), cleans them as the service cleans
 them, and counts two things: usable drafts, and sets that hold N distinct
 usable titles, which is what a user asking for N gets.
 
-Only the first attempt was drawn before. The base model writes a usable draft
-about a third of the time, so a first attempt of N + 2 drafts rarely holds N
-for any version, and the full-set count could not tell versions apart: a
-version answering 16 of 20 full sets through the retries passed against
-base's 20 (docs/learning.md).
+Only the first attempt was drawn before. The base model writes few usable
+drafts, so a first attempt of N + 2 rarely holds N for any version, and the
+full-set count could not tell versions apart (docs/learning.md).
 """
 
 from __future__ import annotations
