@@ -10,7 +10,7 @@ from typing import Any
 
 from prefloop.shared.prompts import render_prompt
 from prefloop.trainer.training.config import DPOHyperparameters
-from prefloop.trainer.training.dpo import TrainingPair, run_dpo
+from prefloop.trainer.training.dpo import TrainingPair, run_dpo, use_bf16
 from tests.bench.conftest import report
 
 HP = DPOHyperparameters(epochs=1, batch_size=8)
@@ -63,6 +63,7 @@ def raw_trl_seconds_per_step(model_dir: str, pairs: list[TrainingPair]) -> float
             report_to=[],
             save_strategy="no",
             use_cpu=True,
+            bf16=use_bf16(HP.bf16),  # the same precision as the round's
             logging_steps=1,
             disable_tqdm=True,
             seed=HP.seed,

@@ -13,6 +13,7 @@ from prefloop.inference.engines.cpu_paths import (
     PathFigures,
     choose_path,
     fastest_faithful,
+    machine_key,
 )
 from prefloop.shared.prompts import render_prompt
 
@@ -25,6 +26,19 @@ def test_the_fastest_faithful_path_wins() -> None:
     ]
     assert fastest_faithful(figures) == "bf16"  # int8 is faster but says other things
     assert fastest_faithful([PathFigures("bf16", 34.0, 0.5)]) == "fp32"  # nothing faithful: fp32
+
+
+def test_machines_of_one_name_with_other_instruction_sets_are_measured_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import prefloop.inference.engines.cpu_paths as cpu_paths
+
+    monkeypatch.setattr(cpu_paths, "cpu_model_name", lambda: "AMD EPYC")
+    monkeypatch.setattr(cpu_paths, "cpu_features", lambda: ("avx2",))
+    without_bf16 = machine_key(2, "m")
+    monkeypatch.setattr(cpu_paths, "cpu_features", lambda: ("avx2", "avx512", "avx512_bf16"))
+    assert machine_key(2, "m") != without_bf16
+    assert "AMD EPYC" in without_bf16 and "avx2" in without_bf16
 
 
 def test_the_cache_keeps_figures_per_machine_and_survives_a_bad_file(tmp_path: Path) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from prefloop.inference.engines.weights import MergedInt8Versions, ServedWeights, SharedBaseAdapters
+from prefloop.shared.cpu import cpu_features, cpu_model_name
 
 log = logging.getLogger(__name__)
 
@@ -68,20 +68,11 @@ class PathChoice:
 
 
 def machine_key(threads: int, model: str) -> str:
-    """What a measurement holds for: the CPU's model name, threads, torch and model."""
+    """What a measurement holds for: the CPU's model name and features, threads, torch and model."""
     import torch
 
-    return f"{cpu_model_name()} | {threads} threads | torch {torch.__version__} | {model}"
-
-
-def cpu_model_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    features = ",".join(cpu_features()) or "none"
+    return f"{cpu_model_name()} ({features}) | {threads} threads | torch {torch.__version__} | {model}"
 
 
 def build_weights(path: str, fp32_model: Any) -> ServedWeights:

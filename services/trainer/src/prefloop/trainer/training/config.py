@@ -44,9 +44,12 @@ class DPOHyperparameters(BaseModel):
         le=10,
         description="weight of a likelihood term on the chosen titles (RPO); keeps accepted titles likely",
     )
-    bf16: bool = Field(
-        default=True,
-        description="bf16 mixed precision (TRL's default): about 2x faster steps on this CPU than fp32",
+    # bf16 arithmetic is native on GPUs and on CPUs with AVX512-BF16 or AMX,
+    # where it about halves a step; elsewhere it is emulated and a step takes
+    # many times fp32's (docs/performance.md), so unset means: where native.
+    bf16: bool | None = Field(
+        default=None,
+        description="bf16 mixed precision; unset: where the hardware computes bf16 natively",
     )
     seed: int = 0
 

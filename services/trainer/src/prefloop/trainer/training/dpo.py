@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prefloop.shared.cpu import native_bf16
 from prefloop.shared.models.quiet import quiet_progress_bars
 from prefloop.shared.prompts import render_prompt
 from prefloop.trainer.metrics import STEP_SECONDS
@@ -61,6 +62,11 @@ def dpo_dataset(tokenizer: Any, pairs: Sequence[TrainingPair]) -> Any:
             for p in pairs
         ]
     )
+
+
+def use_bf16(requested: bool | None) -> bool:
+    """Whether to train in bf16 mixed precision: as requested, or where the hardware computes it natively."""
+    return native_bf16() if requested is None else requested
 
 
 def _step_timer() -> Any:
@@ -138,7 +144,7 @@ def run_dpo(
         save_strategy="no",
         report_to=[],
         use_cpu=not on_gpu,
-        bf16=hp.bf16,
+        bf16=use_bf16(hp.bf16),
         seed=hp.seed,
         disable_tqdm=True,
         dataloader_num_workers=0,
