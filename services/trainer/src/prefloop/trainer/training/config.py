@@ -45,8 +45,8 @@ class DPOHyperparameters(BaseModel):
         description="weight of a likelihood term on the chosen titles (RPO); keeps accepted titles likely",
     )
     # bf16 arithmetic is native on GPUs and on CPUs with AVX512-BF16 or AMX,
-    # where it about halves a step; elsewhere it is emulated and a step takes
-    # many times fp32's (docs/performance.md), so unset means: where native.
+    # where it speeds steps up; elsewhere it is emulated and far slower than
+    # fp32 (docs/performance.md), so unset means: where native.
     bf16: bool | None = Field(
         default=None,
         description="bf16 mixed precision; unset: where the hardware computes bf16 natively",
