@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from prefloop.shared.prompts import IDEA_LABEL, instruction_phrases
+from prefloop.shared.prompts import instruction_phrases
 
 MIN_CHARS = 8
 MAX_CHARS = 100
@@ -40,14 +40,15 @@ _CHATTER = re.compile(
 _PLACEHOLDER = re.compile(r"[\[{<][^\]}>]{1,40}[\]}>]")
 _WORD = re.compile(r"[\w']+")
 _CLAUSES = [_WORD.findall(phrase) for phrase in instruction_phrases()]
-_IDEA_LABEL = _WORD.findall(IDEA_LABEL.casefold())
 ECHO_RUN = 3  # words in a row of one of the prompt's longer clauses ("one title only")
-# Anywhere in a title: a whole clause of the instructions, or a run of a long one. The model
-# echoes them far more often than a real title says "no explanation" by chance.
+# Anywhere in a title: a whole clause of the instructions (the idea's label, "video idea",
+# among them), or a run of a long one. The model echoes them far more often than a real
+# title says "no explanation" by chance; with the label it talks about the request
+# ("What a great video idea!", "... the original inspiration for the video idea.").
 _ECHOES = [
     run
     for clause in _CLAUSES
-    if len(clause) >= 2 and clause != _IDEA_LABEL
+    if len(clause) >= 2
     for run in (
         [clause]
         if len(clause) <= ECHO_RUN
@@ -69,12 +70,9 @@ def _contains(words: list[str], phrase: list[str]) -> bool:
 def _echoes_prompt(title: str, idea: str) -> bool:
     """A clause of the prompt's instructions, or three words in a row of a long
     one, anywhere in the title, unless the idea says it too (an idea about
-    drawing with a single line); or the idea's label heading the title."""
+    drawing with a single line)."""
     words, idea_words = _words(title), _words(idea)
-    if any(_contains(words, echo) and not _contains(idea_words, echo) for echo in _ECHOES):
-        return True
-    headings = [_words(heading) for heading in title.split(":")[:-1]]
-    return any(_contains(heading, _IDEA_LABEL) for heading in headings)
+    return any(_contains(words, echo) and not _contains(idea_words, echo) for echo in _ECHOES)
 
 
 def _repeats_a_fragment(title: str) -> bool:
