@@ -54,7 +54,7 @@ eval: setup ## learning benchmark of the active version against base (needs make
 loop-sim: setup ## the learning loop in one process, one seed (SEED=0, EVENTS=600; a GPU makes it minutes)
 	@env $${TASTE:+PREFLOOP_SIMULATOR_TASTE=$$TASTE} $(PY) deploy/local/loop_sim.py --seed $${SEED:-0} --events $${EVENTS:-600} --out .prefloop/loop-sim/seed-$${SEED:-0}.json
 
-reward-check: setup ## does the reward model learn 20 tastes it never saw? (cached base titles; minutes on a CPU)
+reward-check: setup ## does the reward model learn 20 tastes it never saw? (base sets generated once, then minutes on a CPU)
 	@$(PY) deploy/local/reward_check.py
 
 lint: setup ## ruff and mypy (strict)
