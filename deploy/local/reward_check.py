@@ -179,13 +179,17 @@ def check(
 
 
 def _summary(rows: list[dict[str, object]], prefix: str) -> dict[str, dict[str, float]]:
-    return {
-        str(e): {
-            "mean": round(statistics.mean(float(r[f"{prefix}{e}"]) for r in rows), 4),  # type: ignore[arg-type]
-            "worst": round(min(float(r[f"{prefix}{e}"]) for r in rows), 4),  # type: ignore[arg-type]
+    """Mean, spread (standard deviation) and worst over the tastes, at each point of the curve."""
+    summary = {}
+    for e in CURVE:
+        values = [float(r[f"{prefix}{e}"]) for r in rows]  # type: ignore[arg-type]
+        spread = statistics.stdev(values) if len(values) > 1 else 0.0
+        summary[str(e)] = {
+            "mean": round(statistics.mean(values), 4),
+            "sd": round(spread, 4),
+            "worst": round(min(values), 4),
         }
-        for e in CURVE
-    }
+    return summary
 
 
 def main() -> None:
@@ -208,7 +212,8 @@ def main() -> None:
     for events, figures in report["curve"].items():  # type: ignore[attr-defined]
         by_score = report["curve_score_order"][events]  # type: ignore[index]
         print(
-            f"{events} events: mean agreement {figures['mean']:.1%}, worst {figures['worst']:.1%}"
+            f"{events} events: mean agreement {figures['mean']:.1%} (sd {figures['sd']:.1%}),"
+            f" worst {figures['worst']:.1%}"
             f" (by the taste's score alone: {by_score['mean']:.1%}, {by_score['worst']:.1%})"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
