@@ -88,15 +88,15 @@ def _still_clean(idea: str, titles: list[str]) -> list[str]:
     return [t for t in titles if clean_title(t, True, idea).title == t]
 
 
-def users_pairs(
-    pool: dict[str, list[str]], ideas: list[str], taste: Preference, events: int, seed: int
-) -> list[Pair]:
+def users_pairs(shown: dict[str, list[str]], taste: Preference, events: int, seed: int) -> list[Pair]:
+    """The pairs of `events` choices, each among 4 titles of an idea of `shown` ({idea: titles})."""
     rng = random.Random(seed)
     users = simulated_users(SimulatorSettings(), rng, taste)
+    ideas = list(shown)
     pairs: list[Pair] = []
     for _ in range(events):
         idea = rng.choice(ideas)
-        titles = rng.sample(pool[idea], min(SHOWN, len(pool[idea])))
+        titles = rng.sample(shown[idea], min(SHOWN, len(shown[idea])))
         user = rng.choice(users)
         decision = user.decide(idea, [Shown(str(i), t) for i, t in enumerate(titles)])
         event = feedback_event(
@@ -155,7 +155,7 @@ def check(
     rows = []
     for seed in seeds:
         taste = taste_named(f"random:{seed}")
-        pairs = users_pairs(shown, list(shown), taste, max(CURVE), seed)
+        pairs = users_pairs(shown, taste, max(CURVE), seed)
         per_events = len(pairs) / max(CURVE)
         row: dict[str, object] = {"taste": f"random:{seed}"}
         for events in CURVE:
