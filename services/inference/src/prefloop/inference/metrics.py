@@ -46,5 +46,6 @@ SETS_SERVED = Counter(
     ["model_version", "outcome"],
 )
 ENGINE_PATH = Info(
-    "prefloop_inference_engine_path", "The CPU path serving (fp32, bf16, int8) and how it was chosen"
+    "prefloop_inference_engine_path",
+    "The CPU path serving (fp32, bf16, int8 in transformers; llama.cpp q8_0 or file) and how it was chosen",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -17,7 +18,20 @@ class InferenceSettings(PrefloopSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8001, ge=1, le=65535)
-    engine: Literal["transformers", "vllm"] = "transformers"
+    engine: Literal["auto", "transformers", "vllm", "llama.cpp"] = Field(
+        default="auto",
+        description="auto (llama.cpp on a CPU where it is installed and the model has a GGUF, else "
+        "transformers), transformers (CPU or GPU), vllm (GPU) or llama.cpp (CPU)",
+    )
+    gguf_file: Path | None = Field(
+        default=None,
+        description="llama.cpp: the base model's GGUF (the default model's own file when unset)",
+    )
+    llama_cpp_weights: Literal["q8_0", "file"] = Field(
+        default="q8_0",
+        description="llama.cpp: serve an 8-bit copy of the GGUF, made once (faster for prompts and "
+        "batches), or the file's own weights",
+    )
     vllm_gpu_memory_utilization: float = Field(
         default=0.85, gt=0.05, le=0.98, description="vLLM: share of GPU memory the engine takes"
     )
