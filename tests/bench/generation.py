@@ -53,3 +53,25 @@ def raw_generate_texts(
     new = raw_new_tokens(model, tokenizer, prompt, rows, settings, loop)
     eos = tokenizer.eos_token_id
     return [(tokenizer.decode(row, skip_special_tokens=True), bool((row == eos).any())) for row in new]
+
+
+def served_path_generate(engine: Any, tokenizer: Any, settings: InferenceSettings) -> Any:
+    """`generate(prompt, rows) -> tokens` on the path the engine serves base with,
+    called directly: the engine's own ceiling, without its batcher and decoding."""
+    from prefloop.inference.engines.llama_cpp_engine import LlamaCppEngine
+
+    if isinstance(engine, LlamaCppEngine):
+        model = engine._model
+
+        def llama_cpp_rows(prompt: str, rows: int) -> int:
+            ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+            sampled = model.sample([ids] * rows, None, settings.sampling, tokenizer.eos_token_id)
+            return sum(len(row.tokens) for row in sampled)
+
+        return llama_cpp_rows
+    (base_call,) = engine._weights.calls(["base"])  # the model the engine serves base with
+
+    def generate_rows(prompt: str, rows: int) -> int:
+        return raw_generate(base_call.model, tokenizer, prompt, rows, settings)
+
+    return generate_rows

@@ -1,5 +1,6 @@
 """A bar of served quality on the real default model: 40 ideas, 4 titles each,
-from base and from an adapter, as the inference service serves them. No title
+from base and from an adapter, as the inference service serves them, on the
+transformers engine and on llama.cpp. No title
 echoes the prompt's instructions, holds a template placeholder, says one
 fragment twice or carries broken characters. The checks here are written
 apart from the cleaning rules, so a rule that misses what the model really
@@ -13,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from prefloop.inference.engines.transformers_engine import TransformersEngine
+from prefloop.inference.engines import Engine, create_engine
 from prefloop.inference.settings import InferenceSettings
 from prefloop.inference.suggestions.service import distinct_titles
+from prefloop.shared.models import DEFAULT_BASE_MODEL
 from prefloop.simulator.ideas import split_ideas
 from tests.conftest import make_lora_adapter
 
@@ -46,17 +48,21 @@ def defects(title: str) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def engine(default_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> TransformersEngine:
-    settings = InferenceSettings(base_model=str(default_model_dir), kafka_bootstrap_servers=None)
-    engine = TransformersEngine.from_settings(settings)
+@pytest.fixture(scope="module", params=["transformers", "llama.cpp"])
+def engine(
+    request: pytest.FixtureRequest, default_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Engine:
+    settings = InferenceSettings(
+        engine=request.param, base_model=DEFAULT_BASE_MODEL, kafka_bootstrap_servers=None
+    )
+    engine = create_engine(settings)
     adapter = make_lora_adapter(default_model_dir, tmp_path_factory.mktemp("lora"), rank=8, seed=3)
     asyncio.run(engine.load_adapter("v1", adapter))
     return engine
 
 
 @pytest.mark.parametrize("version", ["base", "v1"])
-def test_served_titles_are_titles(engine: TransformersEngine, version: str) -> None:
+def test_served_titles_are_titles(engine: Engine, version: str) -> None:
     ideas = split_ideas()[1][:IDEAS]
 
     async def serve_all() -> list[list[str]]:
