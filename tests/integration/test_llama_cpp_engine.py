@@ -89,6 +89,48 @@ def test_a_converted_adapter_moves_llama_cpp_as_peft_moves_torch(
     assert max(tuned_gap) < min(effect) / 5, (tuned_gap, effect)
 
 
+def test_the_cached_prompt_head_changes_no_next_token(
+    default_model_dir: Path, adapter: Path, tmp_path: Path
+) -> None:
+    """Prompts read after a cached head, across version switches, give the
+    logits of prompts read whole."""
+    from transformers import AutoTokenizer
+
+    from prefloop.inference.engines.gguf_lora import write_gguf_lora
+
+    tokenizer = AutoTokenizer.from_pretrained(default_model_dir)
+    config = json.loads((default_model_dir / "config.json").read_text())
+    lora = write_gguf_lora(adapter, tmp_path / "v1.gguf", config)
+    whole, cached = (LlamaCppModel(locate_default_gguf(), context_tokens=1024) for _ in range(2))
+    for model in (whole, cached):
+        model.add_adapter("v1", lora)
+    prompts = [
+        tokenizer(render_prompt(tokenizer, idea), add_special_tokens=False)["input_ids"] for idea in IDEAS
+    ]
+    head = 0
+    while prompts[0][head] == prompts[1][head]:
+        head += 1
+    cached.share_prefix(prompts[0][:head])
+    read: list[int] = []  # tokens each call of the cached model decodes
+    decode = cached._decode
+
+    def counted(entries: list[tuple[int, int, int, bool]]) -> dict[tuple[int, int], int]:
+        read.append(len(entries))
+        return decode(entries)
+
+    cached._decode = counted  # type: ignore[method-assign]
+    for version in (None, "v1", "v1", None):
+        for prompt in prompts:
+            expected = log_softmax(whole.next_token_logits(prompt, version))
+            got = log_softmax(cached.next_token_logits(prompt, version))
+            assert kl(expected, got) < 1e-4, (version, kl(expected, got))
+    # the head is read once per version switch, then only what follows it
+    assert read[:4] == [head, len(prompts[0]) - head, len(prompts[1]) - head, len(prompts[2]) - head]
+    assert sum(read) == 3 * head + 4 * sum(len(p) - head for p in prompts)
+    whole.close()
+    cached.close()
+
+
 def test_versions_are_served_side_by_side_and_swapped(engine: LlamaCppEngine, adapter: Path) -> None:
     async def scenario() -> None:
         prompt = engine.render_prompt(IDEAS[0])

@@ -73,6 +73,18 @@ class LlamaCppEngine:
         self._batcher: RequestBatcher[list[Completion]] = RequestBatcher(
             self._run_batch, max_rows=max_batch_rows, wait_s=batch_wait_s
         )
+        self._worker.submit(model.share_prefix, self._prompt_head()).result()
+
+    def _prompt_head(self) -> list[int]:
+        """The tokens every served prompt starts with, whatever the idea."""
+        heads = [self._encode(self.render_prompt(idea)) for idea in ("a", "Why 9 cats?")]
+        shared = 0
+        while shared < min(map(len, heads)) and heads[0][shared] == heads[1][shared]:
+            shared += 1
+        return heads[0][:shared]
+
+    def _encode(self, prompt: str) -> list[int]:
+        return list(self._tokenizer(prompt, add_special_tokens=False)["input_ids"])
 
     @classmethod
     def from_settings(cls, settings: InferenceSettings) -> LlamaCppEngine:
@@ -141,7 +153,7 @@ class LlamaCppEngine:
             prompts: list[list[int]] = []
             owners: list[int] = []
             for i in indices:
-                ids = self._tokenizer(jobs[i].prompt, add_special_tokens=False)["input_ids"]
+                ids = self._encode(jobs[i].prompt)
                 prompts += [ids] * jobs[i].n
                 owners += [i] * jobs[i].n
             adapter = None if version == BASE_VERSION else version

@@ -7,6 +7,9 @@ steps. Here every row of a call is its own sequence in one context:
 
 - each distinct prompt is read once, and its rows share those cached tokens
   (the KV cache is unified, so copying a sequence copies no data);
+- the head every served prompt starts with (system prompt and instructions)
+  stays cached between calls for the version last served, so a call reads
+  only what follows it, the idea;
 - each step decodes one token for every row still running, so rows that
   end early cost nothing more;
 - tokens are drawn by the shared `draw_tokens` rule (temperature, top-k,
@@ -30,7 +33,9 @@ from typing import Any
 from prefloop.shared.titles import TitleSampling
 from prefloop.shared.titles.decoding import draw_tokens
 
-MAX_SEQUENCES = 64  # rows per context call; larger batches are split
+MAX_SEQUENCES = 64
+PREFIX_SEQUENCE = MAX_SEQUENCES - 1  # holds the shared head of the served prompts
+ROWS_PER_CALL = MAX_SEQUENCES - 1  # larger batches are split
 # llama.cpp's compiled instruction sets (as it reports them) -> /proc/cpuinfo flags they need
 _NEEDS = {
     "AVX2": ("avx2",),
@@ -131,6 +136,8 @@ class LlamaCppModel:
         self.context_tokens = context_tokens
         self._adapters: dict[str, Any] = {}
         self._active: str | None = None
+        self._shared_prefix: tuple[int, ...] = ()
+        self._prefix_cached = False  # whether PREFIX_SEQUENCE holds it, read by the active version
 
     # adapters
 
@@ -164,8 +171,30 @@ class LlamaCppModel:
             if self._lib.llama_set_adapters_lora(self._context, adapters, 1, scales) != 0:
                 raise LlamaCppError(f"llama.cpp could not apply adapter {version}")
         self._active = version
+        self._prefix_cached = False  # its keys and values were computed by another version
 
     # sampling
+
+    def share_prefix(self, tokens: list[int]) -> None:
+        """Keep the keys and values of `tokens`, the head that served prompts
+        start with, between calls (prompts that do not start with it are read whole)."""
+        self._shared_prefix = tuple(tokens)
+        self._prefix_cached = False
+
+    def _clear_rows(self) -> int:
+        """Forget every row of the last call, keeping the shared prefix (read
+        first if it is not cached for the active version); returns its length."""
+        if not self._shared_prefix:
+            self._lib.llama_memory_clear(self._memory, True)
+            return 0
+        if self._prefix_cached:
+            self._lib.llama_memory_seq_keep(self._memory, PREFIX_SEQUENCE)
+        else:
+            self._lib.llama_memory_clear(self._memory, True)
+            last = len(self._shared_prefix) - 1
+            self._decode([(t, p, PREFIX_SEQUENCE, p == last) for p, t in enumerate(self._shared_prefix)])
+            self._prefix_cached = True
+        return len(self._shared_prefix)
 
     def sample(
         self, prompts: Sequence[list[int]], adapter: str | None, sampling: TitleSampling, end_token: int
@@ -187,7 +216,7 @@ class LlamaCppModel:
             cost = new_tokens + (0 if key in seen else len(prompt))
             if cost > self.context_tokens:
                 raise LlamaCppError(f"a prompt of {len(prompt)} tokens does not fit the context")
-            if i - start == MAX_SEQUENCES or used + cost > self.context_tokens:
+            if i - start == ROWS_PER_CALL or used + cost > self.context_tokens:
                 chunks.append(prompts[start:i])
                 start, used, seen = i, new_tokens + len(prompt), {key}
             else:
@@ -199,29 +228,45 @@ class LlamaCppModel:
     def next_token_logits(self, prompt: list[int], adapter: str | None) -> Any:
         """The logits (numpy, one per vocabulary entry) of the token after `prompt`."""
         self._use(adapter)
-        self._lib.llama_memory_clear(self._memory, True)
-        at = self._decode([(t, p, 0, p == len(prompt) - 1) for p, t in enumerate(prompt)])
-        return self._logits([at[(0, len(prompt) - 1)]])[0]
+        _, logits_at = self._read([prompt])
+        return self._logits([logits_at[(0, len(prompt) - 1)]])[0]
+
+    def _read(
+        self, prompts: Sequence[list[int]]
+    ) -> tuple[dict[tuple[int, ...], int], dict[tuple[int, int], int]]:
+        """Forget the last call's rows and read each distinct prompt once, as the
+        sequence of its first row (from the end of the shared prefix where it
+        starts with it); every other row gets a copy. Returns each prompt's first
+        row and the output index of each (row, position) with logits."""
+        try:
+            shared = self._clear_rows()
+            first_row: dict[tuple[int, ...], int] = {}
+            entries: list[tuple[int, int, int, bool]] = []  # token, position, sequence, wants logits
+            for row, prompt in enumerate(prompts):
+                if tuple(prompt) in first_row:
+                    continue
+                first_row[tuple(prompt)] = row
+                start = 0
+                if shared and len(prompt) > shared and tuple(prompt[:shared]) == self._shared_prefix:
+                    self._lib.llama_memory_seq_cp(self._memory, PREFIX_SEQUENCE, row, 0, shared)
+                    start = shared
+                entries += [(prompt[p], p, row, p == len(prompt) - 1) for p in range(start, len(prompt))]
+            logits_at = self._decode(entries)
+        except LlamaCppError:
+            self._prefix_cached = False  # a failed call leaves the cache in no known state
+            raise
+        for row, prompt in enumerate(prompts):
+            source = first_row[tuple(prompt)]
+            if source != row:
+                self._lib.llama_memory_seq_cp(self._memory, source, row, -1, -1)
+        return first_row, logits_at
 
     def _sample_chunk(
         self, prompts: Sequence[list[int]], sampling: TitleSampling, end_token: int
     ) -> list[RowTokens]:
         import torch
 
-        self._lib.llama_memory_clear(self._memory, True)
-        # Read each distinct prompt once, as the sequence of its first row.
-        first_row: dict[tuple[int, ...], int] = {}
-        entries: list[tuple[int, int, int, bool]] = []  # token, position, sequence, wants logits
-        for row, prompt in enumerate(prompts):
-            if tuple(prompt) in first_row:
-                continue
-            first_row[tuple(prompt)] = row
-            entries += [(t, p, row, p == len(prompt) - 1) for p, t in enumerate(prompt)]
-        logits_at = self._decode(entries)
-        for row, prompt in enumerate(prompts):
-            source = first_row[tuple(prompt)]
-            if source != row:
-                self._lib.llama_memory_seq_cp(self._memory, source, row, -1, -1)
+        first_row, logits_at = self._read(prompts)
         # The output index that holds each row's next-token logits.
         output = {
             row: logits_at[(first_row[tuple(prompt)], len(prompt) - 1)] for row, prompt in enumerate(prompts)
