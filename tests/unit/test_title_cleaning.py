@@ -49,6 +49,7 @@ def test_decorations_are_removed(raw: str, expected: str) -> None:
         ("You can improve it with just a single line.", True, "prompt echo"),
         ("A mechanical watch, with a clock in front, no dialogue, no explanation.", True, "prompt echo"),
         ("One title only: why cats purr", True, "prompt echo"),
+        ("A simple soap making process, no explanations necessary.", True, "prompt echo"),
         ("[Original Title]", True, "placeholder"),
         ("Octopus Minds: {Your Hook Here}", True, "placeholder"),
         ("How the heart pumps blood. How the heart pumps blood.", True, "repeated fragment"),

@@ -62,9 +62,17 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
+def _same_word(word: str, phrase_word: str) -> bool:
+    """The phrase's word, or its plural ("no explanations" echoes "no explanation")."""
+    return word in (phrase_word, phrase_word + "s", phrase_word + "es")
+
+
 def _contains(words: list[str], phrase: list[str]) -> bool:
     size = len(phrase)
-    return any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
+    return any(
+        all(_same_word(w, p) for w, p in zip(words[i : i + size], phrase, strict=True))
+        for i in range(len(words) - size + 1)
+    )
 
 
 def _echoes_prompt(title: str, idea: str) -> bool:
