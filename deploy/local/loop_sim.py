@@ -39,7 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from prefloop.feedback.recording.event import feedback_event
+from prefloop.inference.engines import create_engine
 from prefloop.inference.engines.base import BASE_VERSION
+from prefloop.inference.engines.llama_cpp_engine import LlamaCppEngine
 from prefloop.inference.engines.transformers_engine import TransformersEngine
 from prefloop.inference.settings import InferenceSettings
 from prefloop.inference.suggestions.service import distinct_titles
@@ -91,7 +93,7 @@ def feedback_of(idea: str, titles: list[str], decision: Decision, user_id: str) 
 class LoopSimulation:
     def __init__(
         self,
-        engine: TransformersEngine,
+        engine: TransformersEngine | LlamaCppEngine,
         seed: int,
         work_dir: Path,
         samples: int,
@@ -270,7 +272,9 @@ async def simulate(
     import torch
 
     torch.manual_seed(seed)
-    engine = TransformersEngine.from_settings(InferenceSettings())
+    engine = create_engine(InferenceSettings())  # the engine the service would serve with here
+    if not isinstance(engine, TransformersEngine | LlamaCppEngine):
+        raise SystemExit("loop-sim trains beside the engine: it runs the transformers or llama.cpp engine")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="loop-sim-") as work:
         loop = LoopSimulation(engine, seed, Path(work), samples, benchmark_ideas, judge_refused)
