@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 import torch
 
@@ -25,6 +23,7 @@ from prefloop.shared.models.provision import locate_default_gguf
 from prefloop.shared.prompts import render_prompt
 from prefloop.shared.titles import TitleSampling
 from tests.conftest import make_lora_adapter
+from tests.integration.swaps import VERSIONS, swaps_under_load
 
 IDEAS = ("why octopuses are so smart", "a beginner's guide to bouldering outdoors", "I rebuilt a 1970s radio")
 
@@ -162,41 +161,14 @@ def test_thirty_swaps_under_load_fail_no_request_and_keep_memory_flat(
     engine: LlamaCppEngine, default_model_dir: Path, tmp_path: Path
 ) -> None:
     store = AdapterStore(tmp_path / "store")
-    for seed, version in enumerate(("v1", "v2", "v3")):
+    for seed, version in enumerate(VERSIONS):
         adapter = make_lora_adapter(default_model_dir, tmp_path / version, rank=4, seed=seed)
         store.write(version, adapter, parent=None, base_model=DEFAULT_BASE_MODEL)
     manager = AdapterManager(engine, store, DEFAULT_BASE_MODEL, max_rank=16)
-    prompt = engine.render_prompt(IDEAS[1])
-    process = psutil.Process()
-
-    async def scenario() -> tuple[int, int, list[int]]:
-        served, failures, rss = 0, 0, []
-        stop = asyncio.Event()
-
-        async def client() -> None:
-            nonlocal served, failures
-            while not stop.is_set():
-                try:
-                    async with manager.lease() as version:
-                        completions = await engine.generate(prompt, 2, version)
-                    assert len(completions) == 2
-                    served += 1
-                except Exception:
-                    failures += 1
-
-        clients = [asyncio.create_task(client()) for _ in range(4)]
-        rng = random.Random(0)
-        for swap in range(30):
-            assert await manager.activate(rng.choice([v for v in ("v1", "v2", "v3") if v != manager.active]))
-            await asyncio.sleep(0.02)
-            if swap in (4, 29):
-                rss.append(process.memory_info().rss)
-        stop.set()
-        await asyncio.gather(*clients)
-        return served, failures, rss
-
-    served, failures, (after_5, after_50) = asyncio.run(scenario())
-    assert failures == 0
-    assert served > 30
+    run = asyncio.run(swaps_under_load(engine, manager, engine.render_prompt(IDEAS[1]), swaps=30))
+    assert run.failures == 0
+    assert run.served > 30
     assert manager.view().loaded_versions == [manager.active]
-    assert after_50 <= after_5 * 1.10, f"RSS grew from {after_5 >> 20} MiB to {after_50 >> 20} MiB"
+    assert run.rss_late <= run.rss_early * 1.10, (
+        f"RSS grew from {run.rss_early >> 20} to {run.rss_late >> 20} MiB"
+    )

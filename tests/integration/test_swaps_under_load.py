@@ -5,16 +5,15 @@ a tiny model, real adapter store)."""
 from __future__ import annotations
 
 import asyncio
-import random
 from pathlib import Path
 
-import psutil
 import pytest
 
 from prefloop.inference.adapters import AdapterManager
 from prefloop.inference.engines.transformers_engine import TransformersEngine
 from prefloop.shared.adapters import AdapterStore
 from tests.conftest import make_lora_adapter
+from tests.integration.swaps import VERSIONS, SwapRun, swaps_under_load
 
 
 @pytest.mark.parametrize("cpu_path", ["fp32", "bf16", "int8"])
@@ -24,7 +23,7 @@ def test_fifty_swaps_under_load_fail_no_request_and_keep_memory_flat(
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     store = AdapterStore(tmp_path / "store")
-    for seed, version in enumerate(("v1", "v2", "v3")):
+    for seed, version in enumerate(VERSIONS):
         store.write(
             version,
             make_lora_adapter(tiny_model_dir, tmp_path / version, seed=seed),
@@ -40,38 +39,16 @@ def test_fifty_swaps_under_load_fail_no_request_and_keep_memory_flat(
         cpu_path=cpu_path,
     )
     manager = AdapterManager(engine, store, "tiny", max_rank=16)
-    prompt = engine.render_prompt("swap test")
-    process = psutil.Process()
 
-    async def scenario() -> tuple[int, int, list[int]]:
-        served, failures, rss = 0, 0, []
-        stop = asyncio.Event()
-
-        async def client() -> None:
-            nonlocal served, failures
-            while not stop.is_set():
-                try:
-                    async with manager.lease() as version:
-                        completions = await engine.generate(prompt, 2, version)
-                    assert len(completions) == 2
-                    served += 1
-                except Exception:
-                    failures += 1
-
-        clients = [asyncio.create_task(client()) for _ in range(4)]
-        rng = random.Random(0)
-        for swap in range(50):
-            assert await manager.activate(rng.choice([v for v in ("v1", "v2", "v3") if v != manager.active]))
-            await asyncio.sleep(0.02)
-            if swap in (4, 49):
-                rss.append(process.memory_info().rss)
-        stop.set()
-        await asyncio.gather(*clients)
+    async def scenario() -> SwapRun:
+        run = await swaps_under_load(engine, manager, engine.render_prompt("swap test"), swaps=50)
         await engine.close()
-        return served, failures, rss
+        return run
 
-    served, failures, (after_5, after_50) = asyncio.run(scenario())
-    assert failures == 0
-    assert served > 50
+    run = asyncio.run(scenario())
+    assert run.failures == 0
+    assert run.served > 50
     assert manager.view().loaded_versions == [manager.active]  # every retired version was released
-    assert after_50 <= after_5 * 1.10, f"RSS grew from {after_5 >> 20} MiB to {after_50 >> 20} MiB"
+    assert run.rss_late <= run.rss_early * 1.10, (
+        f"RSS grew from {run.rss_early >> 20} to {run.rss_late >> 20} MiB"
+    )
