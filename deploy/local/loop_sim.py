@@ -41,8 +41,7 @@ from typing import Any
 from prefloop.feedback.recording.event import feedback_event
 from prefloop.inference.engines import create_engine
 from prefloop.inference.engines.base import BASE_VERSION
-from prefloop.inference.engines.llama_cpp_engine import LlamaCppEngine
-from prefloop.inference.engines.transformers_engine import TransformersEngine
+from prefloop.inference.engines.model_thread import ModelThreadEngine
 from prefloop.inference.settings import InferenceSettings
 from prefloop.inference.suggestions.service import distinct_titles
 from prefloop.inference.suggestions.serving import ServingRecord
@@ -93,7 +92,7 @@ def feedback_of(idea: str, titles: list[str], decision: Decision, user_id: str) 
 class LoopSimulation:
     def __init__(
         self,
-        engine: TransformersEngine | LlamaCppEngine,
+        engine: ModelThreadEngine,
         seed: int,
         work_dir: Path,
         samples: int,
@@ -273,7 +272,7 @@ async def simulate(
 
     torch.manual_seed(seed)
     engine = create_engine(InferenceSettings())  # the engine the service would serve with here
-    if not isinstance(engine, TransformersEngine | LlamaCppEngine):
+    if not isinstance(engine, ModelThreadEngine):
         raise SystemExit("loop-sim trains beside the engine: it runs the transformers or llama.cpp engine")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="loop-sim-") as work:

@@ -76,6 +76,14 @@ class InferenceSettings(PrefloopSettings):
             )
         return self
 
+    def resolved_device(self) -> str:
+        """The device `device` means here: `auto` is cuda where torch sees a GPU, else cpu."""
+        if self.device != "auto":
+            return self.device
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
     @property
     def sampling(self) -> TitleSampling:
         """How the engine samples titles with these settings."""

@@ -12,14 +12,6 @@ from prefloop.shared.models import DEFAULT_BASE_MODEL
 log = logging.getLogger(__name__)
 
 
-def on_cpu(settings: InferenceSettings) -> bool:
-    if settings.device != "auto":
-        return settings.device == "cpu"
-    import torch
-
-    return not torch.cuda.is_available()
-
-
 def chosen_engine(settings: InferenceSettings) -> str:
     """The engine `auto` means here: llama.cpp on a CPU when it is installed and
     the base model has a GGUF (docs/performance.md: several times faster than
@@ -27,7 +19,9 @@ def chosen_engine(settings: InferenceSettings) -> str:
     if settings.engine != "auto":
         return settings.engine
     has_gguf = settings.gguf_file is not None or settings.base_model == DEFAULT_BASE_MODEL
-    if not (has_gguf and on_cpu(settings) and importlib.util.find_spec("llama_cpp") is not None):
+    if not (
+        has_gguf and settings.resolved_device() == "cpu" and importlib.util.find_spec("llama_cpp") is not None
+    ):
         return "transformers"
     from prefloop.inference.engines.llama_cpp_model import missing_instructions
 

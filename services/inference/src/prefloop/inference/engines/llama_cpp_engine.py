@@ -9,31 +9,28 @@ arrives as a PEFT LoRA; it is written once as a llama.cpp LoRA (`gguf_lora.py`)
 beside the engine's cache, loaded next to the base weights (which it never
 changes) and applied to the calls that serve its rows.
 
-Every model operation runs on one worker thread, as in the transformers engine.
+Every model operation runs on one model thread (`model_thread.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import shutil
 import tempfile
-import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from prefloop.inference.engines.base import BASE_VERSION, Completion, EngineFailed
-from prefloop.inference.engines.batcher import Job, RequestBatcher
 from prefloop.inference.engines.gguf_lora import write_gguf_lora
 from prefloop.inference.engines.llama_cpp_model import LlamaCppError, LlamaCppModel, as_q8_0
-from prefloop.inference.engines.transformers_engine import model_thread
-from prefloop.inference.metrics import BATCH_ROWS, ENGINE_PATH, GENERATED_TOKENS, GENERATION_SECONDS
+from prefloop.inference.engines.model_thread import CompletionsJob, ModelThreadEngine, model_thread
+from prefloop.inference.metrics import ENGINE_PATH, GENERATED_TOKENS
 from prefloop.inference.settings import InferenceSettings
 from prefloop.shared.models import resolve_base_model
 from prefloop.shared.models.provision import DEFAULT_BASE_MODEL, default_cache_dir, locate_default_gguf
-from prefloop.shared.prompts import render_prompt
 from prefloop.shared.titles import TitleSampling
 
 log = logging.getLogger(__name__)
@@ -51,7 +48,7 @@ def gguf_for(settings: InferenceSettings) -> Path:
     )
 
 
-class LlamaCppEngine:
+class LlamaCppEngine(ModelThreadEngine):
     def __init__(
         self,
         model: LlamaCppModel,
@@ -60,19 +57,15 @@ class LlamaCppEngine:
         sampling: TitleSampling,
         max_batch_rows: int = 32,
         batch_wait_s: float = 0.005,
-        worker: Any = None,
+        worker: ThreadPoolExecutor | None = None,
         description: dict[str, Any] | None = None,
     ) -> None:
-        self._worker = worker or model_thread()
+        super().__init__(tokenizer, max_batch_rows, batch_wait_s, worker)
         self._model = model
-        self._tokenizer = tokenizer
         self._model_config = model_config
         self._sampling = sampling
         self._lora_dir = Path(tempfile.mkdtemp(prefix="prefloop-gguf-lora-"))
         self._description = {"engine": "llama.cpp", "device": "cpu", **(description or {})}
-        self._batcher: RequestBatcher[list[Completion]] = RequestBatcher(
-            self._run_batch, max_rows=max_batch_rows, wait_s=batch_wait_s
-        )
         self._worker.submit(model.share_prefix, self._prompt_head()).result()
 
     def _prompt_head(self) -> list[int]:
@@ -97,7 +90,8 @@ class LlamaCppEngine:
         if settings.llama_cpp_weights == "q8_0":
             gguf = worker.submit(as_q8_0, source, default_cache_dir()).result()
         model = worker.submit(LlamaCppModel, gguf, settings.torch_threads).result()
-        ENGINE_PATH.info({"cpu_path": f"llama.cpp {settings.llama_cpp_weights}", "reason": "configured"})
+        path = f"llama.cpp {settings.llama_cpp_weights}"
+        ENGINE_PATH.info({"cpu_path": path, "reason": "configured"})
         log.info("loaded %s in llama.cpp for %s", gguf.name, settings.base_model)
         return cls(
             model,
@@ -107,43 +101,23 @@ class LlamaCppEngine:
             max_batch_rows=settings.max_batch_rows,
             batch_wait_s=settings.batch_wait_ms / 1000,
             worker=worker,
-            description={"cpu_path": f"llama.cpp {settings.llama_cpp_weights}", "gguf": gguf.name},
+            description={"cpu_path": path, "gguf": gguf.name},
         )
 
     def describe(self) -> dict[str, Any]:
         return dict(self._description)
 
-    def render_prompt(self, idea: str) -> str:
-        return render_prompt(self._tokenizer, idea)
-
-    async def run_on_model_thread(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
-
-    async def generate(self, prompt: str, n: int, version: str) -> list[Completion]:
-        return await self._batcher.submit(prompt, n, version)
-
     def _has(self, version: str) -> bool:
         return version == BASE_VERSION or self._model.has_adapter(version)
 
-    async def _run_batch(
-        self, jobs: Sequence[Job[list[Completion]]]
-    ) -> list[list[Completion] | BaseException]:
-        results: list[list[Completion] | BaseException] = [
-            KeyError(f"adapter {j.version!r} is not loaded") if not self._has(j.version) else [] for j in jobs
-        ]
-        runnable = [i for i, r in enumerate(results) if not isinstance(r, BaseException)]
-        if runnable:
-            try:
-                completed = await self.run_on_model_thread(self._generate_jobs, [jobs[i] for i in runnable])
-            except LlamaCppError as exc:
-                raise EngineFailed(str(exc)) from exc
-            for i, completions in zip(runnable, completed, strict=True):
-                results[i] = completions
-        return results
-
-    def _generate_jobs(self, jobs: list[Job[list[Completion]]]) -> list[list[Completion]]:
+    def _generate_jobs(self, jobs: Sequence[CompletionsJob]) -> list[list[Completion]]:
         """Each job's completions; one model call per version in the batch."""
-        started = time.perf_counter()
+        try:
+            return self._sample_jobs(jobs)
+        except LlamaCppError as exc:
+            raise EngineFailed(str(exc)) from exc
+
+    def _sample_jobs(self, jobs: Sequence[CompletionsJob]) -> list[list[Completion]]:
         completions: list[list[Completion]] = [[] for _ in jobs]
         by_version: dict[str, list[int]] = {}
         for i, job in enumerate(jobs):
@@ -162,8 +136,6 @@ class LlamaCppEngine:
                 GENERATED_TOKENS.inc(len(row.tokens))
                 text = self._tokenizer.decode(row.tokens, skip_special_tokens=True)
                 completions[owner].append(Completion(text=text, finished=row.finished))
-        GENERATION_SECONDS.observe(time.perf_counter() - started)
-        BATCH_ROWS.observe(sum(job.n for job in jobs))
         return completions
 
     async def load_adapter(self, version: str, path: Path) -> None:
@@ -181,8 +153,6 @@ class LlamaCppEngine:
     async def unload_adapter(self, version: str) -> None:
         await self.run_on_model_thread(self._model.remove_adapter, version)
 
-    async def close(self) -> None:
-        await self._batcher.close()
-        await self.run_on_model_thread(self._model.close)
-        self._worker.shutdown(wait=True)
+    def _release(self) -> None:
+        self._model.close()
         shutil.rmtree(self._lora_dir, ignore_errors=True)
