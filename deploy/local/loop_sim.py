@@ -34,7 +34,7 @@ import random
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,8 @@ class RoundOutcome:
     version: str | None = None  # the version activated, when the gate passed it
     win_rate: float | None = None  # that version (or a refused one, --judge-refused) against base
     win_rate_interval: list[float] | None = None
+    # the gate's health draws: candidate, base and parent, with why drafts were dropped
+    health: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def feedback_of(idea: str, titles: list[str], decision: Decision, user_id: str) -> FeedbackRecorded:
@@ -181,7 +183,12 @@ class LoopSimulation:
         self._used.extend(new)
         refusal = recipe.verdict(result, self._policy)
         outcome = RoundOutcome(
-            number, len(plan.train), len(plan.held_out), refusal, result.trained.sampled_pairs
+            number,
+            len(plan.train),
+            len(plan.held_out),
+            refusal,
+            result.trained.sampled_pairs,
+            health={name: asdict(h) for name, h in result.assessment.health.items()},
         )
         if refusal is not None:
             if not self._judge_refused:

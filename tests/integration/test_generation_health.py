@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from prefloop.shared.titles import DEFAULT_SAMPLING, TitleSampling
-from prefloop.trainer.training.health import draw_sets, generation_health, policy_drafter, sample_titles
+from prefloop.shared.titles.cleaning import CleanResult
+from prefloop.trainer.training.health import (
+    draw_sets,
+    generation_health,
+    policy_drafter,
+    sample_drafts,
+    sample_titles,
+)
 
 IDEAS = [
     "how I fixed my sourdough starter after it died in winter",
@@ -41,13 +48,13 @@ def test_the_base_model_answers_full_sets_and_cut_off_titles_are_not_counted(
         max_new_tokens=3, temperature=DEFAULT_SAMPLING.temperature, top_p=DEFAULT_SAMPLING.top_p
     )
 
-    def cut_off_drafts(ideas: list[str], seed: int) -> list[str | None]:
-        rows = sample_titles(model, tokenizer, ideas, contextlib.nullcontext, 1, seed=seed, sampling=cut)
-        return [row[0] for row in rows]
+    def cut_off_drafts(ideas: list[str], seed: int) -> list[CleanResult]:
+        return sample_drafts(model, tokenizer, ideas, contextlib.nullcontext, 1, seed=seed, sampling=cut)
 
     cut_off = generation_health(draw_sets(cut_off_drafts, IDEAS, set_size=2), set_size=2)
     # Every attempt drew (2 missing + 2) x (attempt + 1) drafts per set: 4 + 8 + 12.
     assert (cut_off.usable, cut_off.sampled, cut_off.full_sets) == (0, 48, 0)
+    assert cut_off.dropped == {"unfinished": 48}
 
 
 def test_the_same_seed_gives_the_same_draws(model_and_tokenizer: tuple[object, object]) -> None:

@@ -77,6 +77,20 @@ def test_a_candidate_that_writes_clearly_fewer_usable_titles_than_base_is_refuse
     assert "60 of 96 titles" in reason
 
 
+def test_a_refusal_names_why_the_candidates_drafts_were_dropped() -> None:
+    broken = GenerationHealth(
+        usable=50,
+        sampled=96,
+        full_sets=8,
+        sets=16,
+        set_size=4,
+        dropped={"unfinished": 40, "copies the idea": 6},
+    )
+    reason = health_refusal({"candidate": broken, "base": health(80, 16)}, tolerance=0.1)
+    assert reason is not None
+    assert reason.endswith("drafts dropped: unfinished 40, copies the idea 6")
+
+
 def test_a_candidate_must_serve_as_well_as_its_parent_too() -> None:
     # Within the tolerance of base, but clearly below the version it would replace.
     measured = {"candidate": health(80, 11), "base": health(80, 12), "parent": health(90, 16)}

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from prefloop.shared.titles.cleaning import CleanResult
 from prefloop.shared.titles.retries import attempt_rows
 from prefloop.trainer.training.health import draw_sets, generation_health
 
 
 class ScriptedDrafts:
-    """Hands out the drafts it was given, in order, and records every call."""
+    """Hands out the drafts it was given, in order, and records every call;
+    None stands for a draft cleaning dropped as unfinished."""
 
     def __init__(self, drafts: list[str | None]) -> None:
         self._drafts = iter(drafts)
         self.calls: list[tuple[list[str], int]] = []
 
-    def __call__(self, ideas: list[str], seed: int) -> list[str | None]:
+    def __call__(self, ideas: list[str], seed: int) -> list[CleanResult]:
         self.calls.append((ideas, seed))
-        return [next(self._drafts) for _ in ideas]
+        drafts = [next(self._drafts) for _ in ideas]
+        return [
+            CleanResult(d, False) if d is not None else CleanResult(None, True, "unfinished") for d in drafts
+        ]
 
 
 def test_the_retry_schedule_asks_for_more_at_each_attempt() -> None:
@@ -34,6 +39,7 @@ def test_a_set_short_after_its_first_attempt_is_drawn_again_and_a_full_one_is_no
     assert drafts.calls == [(["one"] * 3 + ["two"] * 3, 5), (["two"] * 4, 6)]
     health = generation_health(sets, set_size=2)
     assert (health.usable, health.sampled, health.full_sets, health.sets) == (7, 10, 2, 2)
+    assert health.dropped == {"unfinished": 3}
 
 
 def test_a_set_still_short_after_every_attempt_counts_as_short() -> None:

@@ -145,12 +145,20 @@ def health_refusal(health: Mapping[str, GenerationHealth], tolerance: float) -> 
                 f"rejected: {candidate.full_sets} of {candidate.sets} sets it drew on held-out ideas hold "
                 f"{candidate.set_size} distinct usable titles ({candidate.full_share:.0%}) against "
                 f"{name}'s {reference.full_sets} ({reference.full_share:.0%}), a loss of more than the "
-                f"tolerated {tolerance:.0%}"
+                f"tolerated {tolerance:.0%}{_dropped(candidate)}"
             )
         if round(reference.share - candidate.share, 9) > tolerance:
             return (
                 f"rejected: {candidate.usable} of {candidate.sampled} titles it wrote on held-out ideas "
                 f"are usable ({candidate.share:.0%}) against {name}'s {reference.usable} "
                 f"({reference.share:.0%}), a loss of more than the tolerated {tolerance:.0%}"
+                f"{_dropped(candidate)}"
             )
     return None
+
+
+def _dropped(health: GenerationHealth) -> str:
+    """The reasons its drafts were dropped, most frequent first, for the refusal."""
+    if not health.dropped:
+        return ""
+    return "; drafts dropped: " + ", ".join(f"{reason} {count}" for reason, count in health.dropped.items())

@@ -18,13 +18,15 @@ full-set count could not tell versions apart (docs/learning.md).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from prefloop.shared.prompts import render_prompt
 from prefloop.shared.titles import DEFAULT_SAMPLING, TitleSampling, clean_title
+from prefloop.shared.titles.cleaning import CleanResult
 from prefloop.shared.titles.decoding import sample_new_tokens
 from prefloop.shared.titles.retries import DEFAULT_ATTEMPTS, DEFAULT_OVERSAMPLE, attempt_rows
 
@@ -36,6 +38,9 @@ class GenerationHealth:
     full_sets: int = 0  # sets with `set_size` distinct usable titles
     sets: int = 0
     set_size: int = 0
+    # Why drafts were dropped (cleaning's reason: count), most frequent first:
+    # what an operator reads to see how a refused candidate broke.
+    dropped: dict[str, int] = field(default_factory=dict)
 
     @property
     def share(self) -> float:
@@ -49,11 +54,11 @@ class GenerationHealth:
 @dataclass(frozen=True)
 class DrawnSet:
     titles: list[str]  # what the user is shown: distinct usable titles, in the order drawn, at most N
-    drafts: list[str | None]  # every draft drawn for it, None where cleaning dropped it
+    drafts: list[CleanResult]  # every draft drawn for it, cleaned (title None where dropped)
 
 
-# Drafts for ideas (one entry per draft, an idea repeated) with a seed: cleaned titles or None.
-Drafter = Callable[[list[str], int], list[str | None]]
+# Drafts for ideas (one entry per draft, an idea repeated) with a seed, cleaned.
+Drafter = Callable[[list[str], int], list[CleanResult]]
 
 
 def health_draws(ideas: Sequence[str], sets: int) -> list[str]:
@@ -80,37 +85,38 @@ def draw_sets(
     uses `seed + k`, so versions compared with the same seed share their
     first attempt's random draws."""
     found: list[dict[str, str]] = [{} for _ in ideas]
-    drafts: list[list[str | None]] = [[] for _ in ideas]
+    drafts: list[list[CleanResult]] = [[] for _ in ideas]
     for attempt in range(attempts):
         rows = [attempt_rows(set_size - len(titles), oversample, attempt) for titles in found]
         owners = [i for i, count in enumerate(rows) for _ in range(count)]
         if not owners:
             break
-        for owner, title in zip(owners, draft([ideas[i] for i in owners], seed + attempt), strict=True):
-            drafts[owner].append(title)
-            if title is not None:
-                found[owner].setdefault(title.casefold(), title)
+        for owner, cleaned in zip(owners, draft([ideas[i] for i in owners], seed + attempt), strict=True):
+            drafts[owner].append(cleaned)
+            if cleaned.title is not None:
+                found[owner].setdefault(cleaned.title.casefold(), cleaned.title)
     return [DrawnSet(list(titles.values())[:set_size], d) for titles, d in zip(found, drafts, strict=True)]
 
 
 def generation_health(sets: Sequence[DrawnSet], set_size: int) -> GenerationHealth:
     """Health of the sets `draw_sets` drew."""
-    flat = [title for drawn in sets for title in drawn.drafts]
+    flat = [cleaned for drawn in sets for cleaned in drawn.drafts]
+    dropped = Counter(cleaned.reason for cleaned in flat if cleaned.title is None)
     return GenerationHealth(
-        usable=sum(title is not None for title in flat),
+        usable=len(flat) - dropped.total(),
         sampled=len(flat),
         full_sets=sum(len(drawn.titles) >= set_size for drawn in sets),
         sets=len(sets),
         set_size=set_size,
+        dropped=dict(dropped.most_common()),
     )
 
 
 def policy_drafter(model: Any, tokenizer: Any, policy: Callable[[], AbstractContextManager[Any]]) -> Drafter:
     """Drafts by `policy`, one per entry, for `draw_sets`."""
 
-    def draft(ideas: list[str], seed: int) -> list[str | None]:
-        rows = sample_titles(model, tokenizer, ideas, policy, samples_per_idea=1, seed=seed)
-        return [row[0] for row in rows]
+    def draft(ideas: list[str], seed: int) -> list[CleanResult]:
+        return sample_drafts(model, tokenizer, ideas, policy, samples_per_idea=1, seed=seed)
 
     return draft
 
@@ -128,6 +134,22 @@ def sample_titles(
     switches to, cleaned as the inference service cleans them (None: unusable).
     The same seed for every policy compared gives them the same random draws,
     which narrows the noise of the comparison."""
+    drafts = sample_drafts(model, tokenizer, ideas, policy, samples_per_idea, seed, sampling)
+    titles = [cleaned.title for cleaned in drafts]
+    return [titles[i : i + samples_per_idea] for i in range(0, len(titles), samples_per_idea)]
+
+
+def sample_drafts(
+    model: Any,
+    tokenizer: Any,
+    ideas: Sequence[str],
+    policy: Callable[[], AbstractContextManager[Any]],
+    samples_per_idea: int = 3,
+    seed: int = 0,
+    sampling: TitleSampling = DEFAULT_SAMPLING,
+) -> list[CleanResult]:
+    """`sample_titles`' drafts, one row after another (each idea's
+    `samples_per_idea` together), with cleaning's verdict on each."""
     import torch
 
     if not ideas:
@@ -151,10 +173,10 @@ def sample_titles(
             if tokenizer.pad_token_id is not None
             else tokenizer.eos_token_id,
         )
-    titles: list[str | None] = []
     row_ideas = [idea for idea in ideas for _ in range(samples_per_idea)]
-    for idea, row in zip(row_ideas, new_tokens, strict=True):
-        finished = bool((row == tokenizer.eos_token_id).any())
-        text = tokenizer.decode(row, skip_special_tokens=True)
-        titles.append(clean_title(text, finished, idea).title)
-    return [titles[i : i + samples_per_idea] for i in range(0, len(titles), samples_per_idea)]
+    return [
+        clean_title(
+            tokenizer.decode(row, skip_special_tokens=True), bool((row == tokenizer.eos_token_id).any()), idea
+        )
+        for idea, row in zip(row_ideas, new_tokens, strict=True)
+    ]
