@@ -49,7 +49,8 @@ def test_the_base_model_answers_full_sets_and_cut_off_titles_are_not_counted(
     )
 
     def cut_off_drafts(ideas: list[str], seed: int) -> list[CleanResult]:
-        return sample_drafts(model, tokenizer, ideas, contextlib.nullcontext, 1, seed=seed, sampling=cut)
+        drafts = sample_drafts(model, tokenizer, ideas, contextlib.nullcontext, 1, seed=seed, sampling=cut)
+        return [draft.cleaned for draft in drafts]
 
     cut_off = generation_health(draw_sets(cut_off_drafts, IDEAS, set_size=2), set_size=2)
     # Every attempt drew (2 missing + 2) x (attempt + 1) drafts per set: 4 + 8 + 12.

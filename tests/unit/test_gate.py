@@ -85,10 +85,13 @@ def test_a_refusal_names_why_the_candidates_drafts_were_dropped() -> None:
         sets=16,
         set_size=4,
         dropped={"unfinished": 40, "copies the idea": 6},
+        repeats=30,
     )
     reason = health_refusal({"candidate": broken, "base": health(80, 16)}, tolerance=0.1)
     assert reason is not None
-    assert reason.endswith("drafts dropped: unfinished 40, copies the idea 6")
+    assert reason.endswith(
+        "drafts dropped: unfinished 40, copies the idea 6, repeats of a title already in the set 30"
+    )
 
 
 def test_a_candidate_must_serve_as_well_as_its_parent_too() -> None:

@@ -40,6 +40,7 @@ def test_a_set_short_after_its_first_attempt_is_drawn_again_and_a_full_one_is_no
     health = generation_health(sets, set_size=2)
     assert (health.usable, health.sampled, health.full_sets, health.sets) == (7, 10, 2, 2)
     assert health.dropped == {"unfinished": 3}
+    assert health.repeats == 1  # "c" after "C"
 
 
 def test_a_set_still_short_after_every_attempt_counts_as_short() -> None:

@@ -115,6 +115,13 @@ class TrainerSettings(PrefloopSettings):
     reward_min_margin: float = Field(
         default=1.0, ge=0, description="reward difference below which two sampled titles make no pair"
     )
+    reward_dropped_pairs_per_idea: int = Field(
+        default=1,
+        ge=0,
+        le=31,
+        description="sampled drafts the inference service would drop (unfinished, too long, the idea handed "
+        "back...), each paired under the idea's best usable sample (0: off)",
+    )
     reward_filter_min_pairs: int = Field(
         default=200,
         ge=0,

@@ -158,7 +158,9 @@ def health_refusal(health: Mapping[str, GenerationHealth], tolerance: float) -> 
 
 
 def _dropped(health: GenerationHealth) -> str:
-    """The reasons its drafts were dropped, most frequent first, for the refusal."""
-    if not health.dropped:
-        return ""
-    return "; drafts dropped: " + ", ".join(f"{reason} {count}" for reason, count in health.dropped.items())
+    """The reasons its drafts were dropped, most frequent first, and its
+    repeated titles, for the refusal."""
+    reasons = [f"{reason} {count}" for reason, count in health.dropped.items()]
+    if health.repeats:
+        reasons.append(f"repeats of a title already in the set {health.repeats}")
+    return "; drafts dropped: " + ", ".join(reasons) if reasons else ""

@@ -41,6 +41,9 @@ class GenerationHealth:
     # Why drafts were dropped (cleaning's reason: count), most frequent first:
     # what an operator reads to see how a refused candidate broke.
     dropped: dict[str, int] = field(default_factory=dict)
+    # Usable drafts that repeat a title already drawn for their set: a policy
+    # collapsing onto one title writes usable drafts yet fills no set.
+    repeats: int = 0
 
     @property
     def share(self) -> float:
@@ -49,6 +52,12 @@ class GenerationHealth:
     @property
     def full_share(self) -> float:
         return self.full_sets / self.sets if self.sets else 0.0
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str  # as the model wrote it
+    cleaned: CleanResult  # as the inference service cleans it
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,7 @@ def generation_health(sets: Sequence[DrawnSet], set_size: int) -> GenerationHeal
     """Health of the sets `draw_sets` drew."""
     flat = [cleaned for drawn in sets for cleaned in drawn.drafts]
     dropped = Counter(cleaned.reason for cleaned in flat if cleaned.title is None)
+    usable_per_set = [[c.title.casefold() for c in drawn.drafts if c.title is not None] for drawn in sets]
     return GenerationHealth(
         usable=len(flat) - dropped.total(),
         sampled=len(flat),
@@ -109,6 +119,7 @@ def generation_health(sets: Sequence[DrawnSet], set_size: int) -> GenerationHeal
         sets=len(sets),
         set_size=set_size,
         dropped=dict(dropped.most_common()),
+        repeats=sum(len(titles) - len(set(titles)) for titles in usable_per_set),
     )
 
 
@@ -116,7 +127,9 @@ def policy_drafter(model: Any, tokenizer: Any, policy: Callable[[], AbstractCont
     """Drafts by `policy`, one per entry, for `draw_sets`."""
 
     def draft(ideas: list[str], seed: int) -> list[CleanResult]:
-        return sample_drafts(model, tokenizer, ideas, policy, samples_per_idea=1, seed=seed)
+        return [
+            d.cleaned for d in sample_drafts(model, tokenizer, ideas, policy, samples_per_idea=1, seed=seed)
+        ]
 
     return draft
 
@@ -135,7 +148,7 @@ def sample_titles(
     The same seed for every policy compared gives them the same random draws,
     which narrows the noise of the comparison."""
     drafts = sample_drafts(model, tokenizer, ideas, policy, samples_per_idea, seed, sampling)
-    titles = [cleaned.title for cleaned in drafts]
+    titles = [draft.cleaned.title for draft in drafts]
     return [titles[i : i + samples_per_idea] for i in range(0, len(titles), samples_per_idea)]
 
 
@@ -147,9 +160,9 @@ def sample_drafts(
     samples_per_idea: int = 3,
     seed: int = 0,
     sampling: TitleSampling = DEFAULT_SAMPLING,
-) -> list[CleanResult]:
+) -> list[Draft]:
     """`sample_titles`' drafts, one row after another (each idea's
-    `samples_per_idea` together), with cleaning's verdict on each."""
+    `samples_per_idea` together), as written and as cleaned."""
     import torch
 
     if not ideas:
@@ -173,10 +186,8 @@ def sample_drafts(
             if tokenizer.pad_token_id is not None
             else tokenizer.eos_token_id,
         )
-    row_ideas = [idea for idea in ideas for _ in range(samples_per_idea)]
-    return [
-        clean_title(
-            tokenizer.decode(row, skip_special_tokens=True), bool((row == tokenizer.eos_token_id).any()), idea
-        )
-        for idea, row in zip(row_ideas, new_tokens, strict=True)
-    ]
+    drafts = []
+    for idea, row in zip([idea for idea in ideas for _ in range(samples_per_idea)], new_tokens, strict=True):
+        text = tokenizer.decode(row, skip_special_tokens=True)
+        drafts.append(Draft(text, clean_title(text, bool((row == tokenizer.eos_token_id).any()), idea)))
+    return drafts

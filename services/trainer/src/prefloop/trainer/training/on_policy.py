@@ -1,6 +1,14 @@
 """On-policy pairs: the policy a round starts from writes titles for training
 ideas, and the reward model ranks them into extra DPO pairs. Users only ever
-judge a handful of titles per idea; the reward model can judge many more."""
+judge a handful of titles per idea; the reward model can judge many more.
+
+Its drafts that the inference service would drop (unfinished at the token
+limit, too long, the idea handed back, the prompt's own words...) make pairs
+too: the idea's best usable sample over the dropped draft as written. No user
+ever sees such a draft, so any served title beats it, whatever the audience's
+taste. DPO pushes titles towards what users chose, and on an audience that
+likes long titles it pushes them past the point where they end; these pairs
+push back exactly where the policy has started to break (docs/learning.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from prefloop.trainer.training.dpo import ExtraPairs, TrainingPair
-from prefloop.trainer.training.health import sample_titles
+from prefloop.trainer.training.health import Draft, sample_drafts
 from prefloop.trainer.training.judging import ranked_pairs
 from prefloop.trainer.training.reward import TitleReward
 
@@ -25,6 +33,7 @@ class PairSampling:
     samples: int = 4  # titles sampled per idea
     pairs_per_idea: int = 1  # the best sample against this many others
     min_margin: float = 1.0
+    dropped_per_idea: int = 1  # dropped drafts paired under the best sample (0: none)
 
 
 def on_policy_pairs(sampling: PairSampling, seed: int) -> ExtraPairs:
@@ -34,13 +43,37 @@ def on_policy_pairs(sampling: PairSampling, seed: int) -> ExtraPairs:
         if not sampling.ideas:
             return []
         model.eval()
-        titles = sample_titles(
+        drafts = sample_drafts(
             model, tokenizer, sampling.ideas, contextlib.nullcontext, sampling.samples, seed=seed
         )
+        per_idea = [drafts[i : i + sampling.samples] for i in range(0, len(drafts), sampling.samples)]
+        titles = [[d.cleaned.title for d in row] for row in per_idea]
         ranked = ranked_pairs(
             sampling.reward, sampling.ideas, titles, sampling.min_margin, sampling.pairs_per_idea
         )
-        log.info("%d on-policy pairs ranked by the reward model", len(ranked))
-        return [TrainingPair(p.idea, p.chosen, p.rejected) for p in ranked]
+        dropped = served_over_dropped(sampling.reward, sampling.ideas, per_idea, sampling.dropped_per_idea)
+        log.info(
+            "%d on-policy pairs ranked by the reward model, %d over drafts the service would drop",
+            len(ranked),
+            len(dropped),
+        )
+        return [*(TrainingPair(p.idea, p.chosen, p.rejected) for p in ranked), *dropped]
 
     return sample
+
+
+def served_over_dropped(
+    reward: TitleReward, ideas: Sequence[str], drafts: Sequence[Sequence[Draft]], per_idea: int
+) -> list[TrainingPair]:
+    """Per idea, the usable draft the reward model likes best against up to
+    `per_idea` drafts cleaning dropped, as the model wrote them (blank ones
+    aside: there is nothing to push down)."""
+    pairs: list[TrainingPair] = []
+    for idea, row in zip(ideas, drafts, strict=True):
+        usable = {d.cleaned.title for d in row if d.cleaned.title is not None}
+        dropped = [d.text.strip() for d in row if d.cleaned.title is None and d.text.strip()]
+        if not usable or not dropped:
+            continue
+        best = max(sorted(usable), key=lambda title: reward.score(idea, title))
+        pairs.extend(TrainingPair(idea, best, text) for text in dropped[:per_idea])
+    return pairs

@@ -66,6 +66,7 @@ class RecipePolicy:
     reward_pair_samples: int = 4
     reward_pairs_per_idea: int = 1
     reward_min_margin: float = 1.0
+    reward_dropped_pairs_per_idea: int = 1  # sampled drafts the service would drop, paired under the best
     reward_filter_min_pairs: int = 0  # history from which users' pairs must agree with the reward (0: off)
 
 
@@ -152,6 +153,7 @@ def _with_reward_models(
         samples=policy.reward_pair_samples,
         pairs_per_idea=policy.reward_pairs_per_idea,
         min_margin=policy.reward_min_margin,
+        dropped_per_idea=policy.reward_dropped_pairs_per_idea,
     )
     reward = {
         "pairs": len(history_train),

@@ -90,6 +90,7 @@ class RoundPolicy(RecipePolicy):
             reward_pair_samples=settings.reward_pair_samples,
             reward_pairs_per_idea=settings.reward_pairs_per_idea,
             reward_min_margin=settings.reward_min_margin,
+            reward_dropped_pairs_per_idea=settings.reward_dropped_pairs_per_idea,
             reward_filter_min_pairs=settings.reward_filter_min_pairs,
         )
 

@@ -1,0 +1,46 @@
+"""Drafts the inference service would drop become pairs under the idea's best usable draft."""
+
+from __future__ import annotations
+
+from prefloop.shared.titles import clean_title
+from prefloop.trainer.training.dpo import TrainingPair
+from prefloop.trainer.training.health import Draft
+from prefloop.trainer.training.on_policy import served_over_dropped
+from prefloop.trainer.training.reward import TitleReward
+
+IDEA = "restoring a vintage radio at home"
+
+
+def draft(text: str, finished: bool = True) -> Draft:
+    return Draft(text, clean_title(text, finished, IDEA))
+
+
+def calm_reward() -> TitleReward:
+    pairs = [
+        TrainingPair(IDEA, "The radio that came back to life", "The radio that came back to life!!!")
+        for _ in range(20)
+    ]
+    return TitleReward.fit(pairs)
+
+
+def test_a_dropped_draft_is_paired_as_written_under_the_best_usable_one() -> None:
+    rambling = "The radio that came back to life after forty years in a damp shed and the"
+    row = [
+        draft("The radio that came back to life!!!"),
+        draft(rambling, finished=False),  # stopped at the token limit
+        draft("The radio that came back to life"),
+        draft("restoring a vintage radio at home"),  # the idea handed back
+    ]
+    pairs = served_over_dropped(calm_reward(), [IDEA], [row], per_idea=1)
+    assert pairs == [TrainingPair(IDEA, "The radio that came back to life", rambling)]
+    both = served_over_dropped(calm_reward(), [IDEA], [row], per_idea=2)
+    assert [p.rejected for p in both] == [rambling, "restoring a vintage radio at home"]
+
+
+def test_no_pair_without_both_a_usable_and_a_dropped_draft() -> None:
+    all_usable = [draft("The radio that came back to life"), draft("A radio from 1952, working again")]
+    none_usable = [draft("", finished=False), draft("restoring a vintage radio at home")]
+    blank_only = [draft("The radio that came back to life"), draft("   ")]
+    rows = [all_usable, none_usable, blank_only]
+    assert served_over_dropped(calm_reward(), [IDEA] * 3, rows, per_idea=1) == []
+    assert served_over_dropped(calm_reward(), [IDEA], [all_usable], per_idea=0) == []
