@@ -200,6 +200,12 @@ def test_versions_carry_lineage_round_pairs_and_gate_figures() -> None:
         }
     )
     assert figures == ["held-out accuracy 0.70 vs 0.60 (40 pairs)", "usable titles 46/48 vs base 25/48"]
+    drawn = {"usable": 46, "sampled": 90, "full_sets": 8, "sets": 16}
+    base = {"usable": 25, "sampled": 70, "full_sets": 16, "sets": 16}
+    assert gate_figures({"health": {"candidate": drawn, "base": base}}) == [
+        "full sets 8/16 vs base 16/16",
+        "usable titles 46/90 vs base 25/70",
+    ]
 
 
 def test_the_chart_draws_a_line_per_version_and_marks_each_activation() -> None:

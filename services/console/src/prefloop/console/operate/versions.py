@@ -39,6 +39,11 @@ def gate_figures(metrics: dict[str, Any]) -> list[str]:
         figures.append(f"duels won {duels['wins']}, lost {duels['losses']}, tied {duels['ties']}")
     if health := metrics.get("health"):
         candidate, base = health["candidate"], health["base"]
+        if candidate.get("sets"):
+            figures.append(
+                f"full sets {candidate['full_sets']}/{candidate['sets']} "
+                f"vs base {base['full_sets']}/{base['sets']}"
+            )
         figures.append(
             f"usable titles {candidate['usable']}/{candidate['sampled']} "
             f"vs base {base['usable']}/{base['sampled']}"
