@@ -106,8 +106,12 @@ class TrainerSettings(PrefloopSettings):
         "(0: off)",
     )
     reward_pair_samples: int = Field(default=4, ge=2, le=32, description="titles sampled per such idea")
+    # One: the best sample made the chosen side of every pair of its idea, and
+    # with the likelihood term each pair pulled the policy onto that one title;
+    # by round 3 candidates repeated themselves until sets stayed short
+    # (docs/learning.md).
     reward_pairs_per_idea: int = Field(
-        default=3,
+        default=1,
         ge=1,
         le=31,
         description="sampled titles the reward model's best one is paired against, least liked first",
