@@ -87,8 +87,9 @@ def ranked_pairs(
     """Per idea, the usable sample the reward model likes best against up to
     `per_idea` others, the ones it likes least first, when the best leads by at
     least `min_margin` (a near tie is noise, not a preference). Pairing the
-    best against several of the policy's own titles, not only the worst, gets
-    more signal out of each sampled title: the sampling is what costs."""
+    best against several of the policy's own titles gets more out of each
+    sampled title, but makes that one title the chosen side of every pair, and
+    stacked rounds then collapse onto it (the trainer pairs against one)."""
     pairs = []
     for idea, titles in zip(ideas, samples, strict=True):
         scored = sorted((reward.score(idea, t), t) for t in {t for t in titles if t is not None})
