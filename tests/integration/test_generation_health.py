@@ -14,7 +14,6 @@ from prefloop.trainer.training.health import (
     generation_health,
     policy_drafter,
     sample_drafts,
-    sample_titles,
 )
 
 IDEAS = [
@@ -60,6 +59,6 @@ def test_the_base_model_answers_full_sets_and_cut_off_titles_are_not_counted(
 
 def test_the_same_seed_gives_the_same_draws(model_and_tokenizer: tuple[object, object]) -> None:
     model, tokenizer = model_and_tokenizer
-    first = sample_titles(model, tokenizer, IDEAS, contextlib.nullcontext, seed=3)
-    again = sample_titles(model, tokenizer, IDEAS, contextlib.nullcontext, seed=3)
+    first = sample_drafts(model, tokenizer, IDEAS, contextlib.nullcontext, seed=3)
+    again = sample_drafts(model, tokenizer, IDEAS, contextlib.nullcontext, seed=3)
     assert first == again

@@ -134,24 +134,6 @@ def policy_drafter(model: Any, tokenizer: Any, policy: Callable[[], AbstractCont
     return draft
 
 
-def sample_titles(
-    model: Any,
-    tokenizer: Any,
-    ideas: Sequence[str],
-    policy: Callable[[], AbstractContextManager[Any]],
-    samples_per_idea: int = 3,
-    seed: int = 0,
-    sampling: TitleSampling = DEFAULT_SAMPLING,
-) -> list[list[str | None]]:
-    """Sample `samples_per_idea` titles per idea under the policy `policy()`
-    switches to, cleaned as the inference service cleans them (None: unusable).
-    The same seed for every policy compared gives them the same random draws,
-    which narrows the noise of the comparison."""
-    drafts = sample_drafts(model, tokenizer, ideas, policy, samples_per_idea, seed, sampling)
-    titles = [draft.cleaned.title for draft in drafts]
-    return [titles[i : i + samples_per_idea] for i in range(0, len(titles), samples_per_idea)]
-
-
 def sample_drafts(
     model: Any,
     tokenizer: Any,
@@ -161,8 +143,11 @@ def sample_drafts(
     seed: int = 0,
     sampling: TitleSampling = DEFAULT_SAMPLING,
 ) -> list[Draft]:
-    """`sample_titles`' drafts, one row after another (each idea's
-    `samples_per_idea` together), as written and as cleaned."""
+    """Sample `samples_per_idea` drafts per idea under the policy `policy()`
+    switches to, one row after another (each idea's together), as written and
+    as the inference service cleans them. The same seed for every policy
+    compared gives them the same random draws, which narrows the noise of the
+    comparison."""
     import torch
 
     if not ideas:
