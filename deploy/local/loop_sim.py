@@ -188,7 +188,7 @@ class LoopSimulation:
             len(plan.held_out),
             refusal,
             result.trained.sampled_pairs,
-            health={name: asdict(h) for name, h in result.assessment.health.items()},
+            health=recipe.round_metrics(plan, result).get("health", {}),
         )
         if refusal is not None:
             if not self._judge_refused:

@@ -92,7 +92,7 @@ def ranked_pairs(
     stacked rounds then collapse onto it (the trainer pairs against one)."""
     pairs = []
     for idea, titles in zip(ideas, samples, strict=True):
-        scored = sorted((reward.score(idea, t), t) for t in {t for t in titles if t is not None})
+        scored = scored_usable(reward, idea, titles)
         if len(scored) < 2:
             continue
         best_score, best = scored[-1]
@@ -101,6 +101,11 @@ def ranked_pairs(
             if margin >= min_margin:
                 pairs.append(SampledPair(idea=idea, chosen=best, rejected=rival, margin=margin))
     return pairs
+
+
+def scored_usable(reward: TitleReward, idea: str, titles: Sequence[str | None]) -> list[tuple[float, str]]:
+    """The distinct usable titles with their rewards, the one liked best last."""
+    return sorted((reward.score(idea, t), t) for t in {t for t in titles if t is not None})
 
 
 def _half(idea: str) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 
 from prefloop.trainer.training.dpo import ExtraPairs, TrainingPair
 from prefloop.trainer.training.health import Draft, sample_drafts
-from prefloop.trainer.training.judging import ranked_pairs
+from prefloop.trainer.training.judging import ranked_pairs, scored_usable
 from prefloop.trainer.training.reward import TitleReward
 
 log = logging.getLogger(__name__)
@@ -70,10 +70,10 @@ def served_over_dropped(
     aside: there is nothing to push down)."""
     pairs: list[TrainingPair] = []
     for idea, row in zip(ideas, drafts, strict=True):
-        usable = {d.cleaned.title for d in row if d.cleaned.title is not None}
+        scored = scored_usable(reward, idea, [d.cleaned.title for d in row])
         dropped = [d.text.strip() for d in row if d.cleaned.title is None and d.text.strip()]
-        if not usable or not dropped:
+        if not scored or not dropped:
             continue
-        best = max(sorted(usable), key=lambda title: reward.score(idea, title))
+        best = scored[-1][1]
         pairs.extend(TrainingPair(idea, best, text) for text in dropped[:per_idea])
     return pairs
