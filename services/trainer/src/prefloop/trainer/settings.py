@@ -54,12 +54,19 @@ class TrainerSettings(PrefloopSettings):
     gate_set_size: int = Field(
         default=4, ge=1, le=16, description="titles per set in the health check: the N users ask for"
     )
-    gate_health_tolerance: float = Field(
+    gate_full_sets_tolerance: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="share of full sets a candidate may lose on base or its parent (paired draws; one set "
+        "of 16 is 0.0625): short sets are what users meet",
+    )
+    gate_usable_tolerance: float = Field(
         default=0.1,
         ge=0.0,
         le=1.0,
-        description="share of full sets, or of usable titles, a candidate may lose on base or its parent "
-        "(paired draws; one set of 16 is 0.0625)",
+        description="share of usable titles a candidate may lose on base or its parent (fewer usable "
+        "titles cost retries before they cost short sets)",
     )
     gate_users_tolerance: float = Field(
         default=0.1,

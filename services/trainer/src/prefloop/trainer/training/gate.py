@@ -42,7 +42,10 @@ class GateRule:
     min_accuracy_gain: float = 0.0
     tolerance: float = 0.0  # accuracy a candidate may lose when accuracy decides
     users_tolerance: float = 0.1  # accuracy on users' held-out pairs it may lose when duels decide
-    health_tolerance: float = 0.1  # share of full sets, or of usable titles, it may lose
+    # Short sets are what users meet: a candidate may not serve them more often
+    # than base or its parent did in the same draws. Usable titles only cost retries.
+    full_sets_tolerance: float = 0.0  # share of full sets it may lose
+    usable_tolerance: float = 0.1  # share of usable titles it may lose
 
 
 def candidate_refusal(assessment: Assessment, rule: GateRule) -> str | None:
@@ -59,7 +62,11 @@ def candidate_refusal(assessment: Assessment, rule: GateRule) -> str | None:
         first = duel_refusal(assessment.duels) or users_refusal(candidate, active, rule.users_tolerance)
     else:
         first = users_refusal(candidate, active, rule.users_tolerance)
-    return first or health_refusal(assessment.health, rule.health_tolerance)
+    return first or health_refusal(
+        assessment.health,
+        full_sets_tolerance=rule.full_sets_tolerance,
+        usable_tolerance=rule.usable_tolerance,
+    )
 
 
 def users_refusal(
@@ -126,7 +133,9 @@ def gate_refusal(
     )
 
 
-def health_refusal(health: Mapping[str, GenerationHealth], tolerance: float) -> str | None:
+def health_refusal(
+    health: Mapping[str, GenerationHealth], *, full_sets_tolerance: float, usable_tolerance: float
+) -> str | None:
     """Why the candidate would serve users worse sets than base or its parent
     (fewer sets of N distinct usable titles, or fewer usable titles), or None.
 
@@ -140,21 +149,24 @@ def health_refusal(health: Mapping[str, GenerationHealth], tolerance: float) -> 
         reference = health.get(name)
         if reference is None:
             continue
-        if round(reference.full_share - candidate.full_share, 9) > tolerance:
+        if round(reference.full_share - candidate.full_share, 9) > full_sets_tolerance:
             return (
                 f"rejected: {candidate.full_sets} of {candidate.sets} sets it drew on held-out ideas hold "
                 f"{candidate.set_size} distinct usable titles ({candidate.full_share:.0%}) against "
-                f"{name}'s {reference.full_sets} ({reference.full_share:.0%}), a loss of more than the "
-                f"tolerated {tolerance:.0%}{_dropped(candidate)}"
+                f"{name}'s {reference.full_sets} ({reference.full_share:.0%})"
+                f"{_beyond(full_sets_tolerance)}{_dropped(candidate)}"
             )
-        if round(reference.share - candidate.share, 9) > tolerance:
+        if round(reference.share - candidate.share, 9) > usable_tolerance:
             return (
                 f"rejected: {candidate.usable} of {candidate.sampled} titles it wrote on held-out ideas "
                 f"are usable ({candidate.share:.0%}) against {name}'s {reference.usable} "
-                f"({reference.share:.0%}), a loss of more than the tolerated {tolerance:.0%}"
-                f"{_dropped(candidate)}"
+                f"({reference.share:.0%}){_beyond(usable_tolerance)}{_dropped(candidate)}"
             )
     return None
+
+
+def _beyond(tolerance: float) -> str:
+    return f", a loss of more than the tolerated {tolerance:.0%}" if tolerance else ""
 
 
 def _dropped(health: GenerationHealth) -> str:
