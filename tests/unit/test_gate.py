@@ -55,11 +55,7 @@ def test_a_required_gain_overrides_the_tolerance() -> None:
     assert gate_refusal(score(0.60, 0.3), score(0.60, 0.1), min_accuracy_gain=0.1, tolerance=0.05) is not None
 
 
-LOOSE = {"full_sets_tolerance": 0.1, "usable_tolerance": 0.1}
-
-
-def tolerances(rule: GateRule) -> dict[str, float]:
-    return {"full_sets_tolerance": rule.full_sets_tolerance, "usable_tolerance": rule.usable_tolerance}
+LOOSE = GateRule(full_sets_tolerance=0.1, usable_tolerance=0.1)
 
 
 def health(usable: int, full_sets: int, sampled: int = 96, sets: int = 16) -> GenerationHealth:
@@ -68,9 +64,8 @@ def health(usable: int, full_sets: int, sampled: int = 96, sets: int = 16) -> Ge
 
 def test_a_candidate_that_serves_fewer_full_sets_than_base_is_refused() -> None:
     base = health(usable=80, full_sets=16)
-    rule = GateRule()
-    assert health_refusal({"candidate": health(80, 16), "base": base}, **tolerances(rule)) is None
-    reason = health_refusal({"candidate": health(80, 15), "base": base}, **tolerances(rule))
+    assert health_refusal({"candidate": health(80, 16), "base": base}, GateRule()) is None
+    reason = health_refusal({"candidate": health(80, 15), "base": base}, GateRule())
     assert reason is not None
     assert "15 of 16 sets" in reason
     assert "4 distinct usable titles" in reason
@@ -80,8 +75,8 @@ def test_a_candidate_that_serves_fewer_full_sets_than_base_is_refused() -> None:
 
 def test_a_full_sets_tolerance_lets_a_loss_within_it_pass() -> None:
     base = health(usable=80, full_sets=14)
-    assert health_refusal({"candidate": health(80, 13), "base": base}, **LOOSE) is None
-    reason = health_refusal({"candidate": health(80, 10), "base": base}, **LOOSE)
+    assert health_refusal({"candidate": health(80, 13), "base": base}, LOOSE) is None
+    reason = health_refusal({"candidate": health(80, 10), "base": base}, LOOSE)
     assert reason is not None
     assert "10 of 16 sets" in reason
     assert "tolerated 10%" in reason
@@ -89,8 +84,8 @@ def test_a_full_sets_tolerance_lets_a_loss_within_it_pass() -> None:
 
 def test_a_candidate_that_writes_clearly_fewer_usable_titles_than_base_is_refused() -> None:
     base = health(usable=80, full_sets=14)
-    assert health_refusal({"candidate": health(75, 14), "base": base}, **LOOSE) is None
-    reason = health_refusal({"candidate": health(60, 14), "base": base}, **LOOSE)
+    assert health_refusal({"candidate": health(75, 14), "base": base}, LOOSE) is None
+    reason = health_refusal({"candidate": health(60, 14), "base": base}, LOOSE)
     assert reason is not None
     assert "60 of 96 titles" in reason
 
@@ -105,7 +100,7 @@ def test_a_refusal_names_why_the_candidates_drafts_were_dropped() -> None:
         dropped={"unfinished": 40, "copies the idea": 6},
         repeats=30,
     )
-    reason = health_refusal({"candidate": broken, "base": health(80, 16)}, **LOOSE)
+    reason = health_refusal({"candidate": broken, "base": health(80, 16)}, LOOSE)
     assert reason is not None
     assert reason.endswith(
         "drafts dropped: unfinished 40, copies the idea 6, repeats of a title already in the set 30"
@@ -115,11 +110,11 @@ def test_a_refusal_names_why_the_candidates_drafts_were_dropped() -> None:
 def test_a_candidate_must_serve_as_well_as_its_parent_too() -> None:
     # Within the tolerance of base, but clearly below the version it would replace.
     measured = {"candidate": health(80, 11), "base": health(80, 12), "parent": health(90, 16)}
-    reason = health_refusal(measured, **LOOSE)
+    reason = health_refusal(measured, LOOSE)
     assert reason is not None
     assert "parent's 16" in reason
 
 
 def test_unmeasured_health_does_not_refuse() -> None:
-    assert health_refusal({}, **tolerances(GateRule())) is None
-    assert health_refusal({"candidate": health(0, 0)}, **tolerances(GateRule())) is None
+    assert health_refusal({}, GateRule()) is None
+    assert health_refusal({"candidate": health(0, 0)}, GateRule()) is None

@@ -62,11 +62,7 @@ def candidate_refusal(assessment: Assessment, rule: GateRule) -> str | None:
         first = duel_refusal(assessment.duels) or users_refusal(candidate, active, rule.users_tolerance)
     else:
         first = users_refusal(candidate, active, rule.users_tolerance)
-    return first or health_refusal(
-        assessment.health,
-        full_sets_tolerance=rule.full_sets_tolerance,
-        usable_tolerance=rule.usable_tolerance,
-    )
+    return first or health_refusal(assessment.health, rule)
 
 
 def users_refusal(
@@ -133,9 +129,7 @@ def gate_refusal(
     )
 
 
-def health_refusal(
-    health: Mapping[str, GenerationHealth], *, full_sets_tolerance: float, usable_tolerance: float
-) -> str | None:
+def health_refusal(health: Mapping[str, GenerationHealth], rule: GateRule) -> str | None:
     """Why the candidate would serve users worse sets than base or its parent
     (fewer sets of N distinct usable titles, or fewer usable titles), or None.
 
@@ -149,18 +143,18 @@ def health_refusal(
         reference = health.get(name)
         if reference is None:
             continue
-        if round(reference.full_share - candidate.full_share, 9) > full_sets_tolerance:
+        if round(reference.full_share - candidate.full_share, 9) > rule.full_sets_tolerance:
             return (
                 f"rejected: {candidate.full_sets} of {candidate.sets} sets it drew on held-out ideas hold "
                 f"{candidate.set_size} distinct usable titles ({candidate.full_share:.0%}) against "
                 f"{name}'s {reference.full_sets} ({reference.full_share:.0%})"
-                f"{_beyond(full_sets_tolerance)}{_dropped(candidate)}"
+                f"{_beyond(rule.full_sets_tolerance)}{_dropped(candidate)}"
             )
-        if round(reference.share - candidate.share, 9) > usable_tolerance:
+        if round(reference.share - candidate.share, 9) > rule.usable_tolerance:
             return (
                 f"rejected: {candidate.usable} of {candidate.sampled} titles it wrote on held-out ideas "
                 f"are usable ({candidate.share:.0%}) against {name}'s {reference.usable} "
-                f"({reference.share:.0%}){_beyond(usable_tolerance)}{_dropped(candidate)}"
+                f"({reference.share:.0%}){_beyond(rule.usable_tolerance)}{_dropped(candidate)}"
             )
     return None
 
