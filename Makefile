@@ -8,7 +8,7 @@ PACKAGES := -e shared[model,embedded] -e services/inference -e services/feedback
 PYTHON ?= python3.11
 
 .DEFAULT_GOAL := help
-.PHONY: help setup tools up demo eval loop-sim reward-check test test-unit lint fmt proto bench clean
+.PHONY: help setup tools up demo eval loop-sim reward-check serving-watch-check test test-unit lint fmt proto bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ loop-sim: setup ## the learning loop in one process, one seed (SEED=0, EVENTS=60
 
 reward-check: setup ## does the reward model learn 20 tastes it never saw? (base sets generated once, then minutes on a CPU)
 	@$(PY) deploy/local/reward_check.py
+
+serving-watch-check: setup ## how soon the serving watch rolls back a version a few points worse, by simulation (seconds)
+	@$(PY) deploy/local/serving_watch_check.py
 
 lint: setup ## ruff and mypy (strict)
 	@$(VENV)/bin/ruff check .

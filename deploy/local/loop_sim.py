@@ -55,7 +55,7 @@ from prefloop.simulator.taste_family import taste_named
 from prefloop.simulator.traffic import simulated_users
 from prefloop.simulator.users import Decision, Shown, SimulatedUser
 from prefloop.trainer.pairs.builder import Pair, build_pairs
-from prefloop.trainer.registry.serving_watch import ServingPolicy, SetCounts, serving_refusal
+from prefloop.trainer.registry.serving_watch import ServingPolicy, SetCounts, references, serving_refusal
 from prefloop.trainer.settings import TrainerSettings
 from prefloop.trainer.training import recipe
 from prefloop.trainer.training.rounds import RoundPolicy
@@ -105,11 +105,7 @@ class LoopSimulation:
         self._judge_refused = judge_refused
         self._trainer = TrainerSettings()
         self._policy = RoundPolicy.from_settings(self._trainer)
-        self._serving = ServingPolicy(
-            min_sets=self._trainer.serving_min_sets,
-            tolerance=self._trainer.serving_tolerance,
-            max_bad_share=self._trainer.serving_max_bad_share,
-        )
+        self._serving = ServingPolicy.from_settings(self._trainer)
         self._sides: dict[str, bool] = {}
         self._simulator = SimulatorSettings()
         self._rng = random.Random(seed)
@@ -205,13 +201,13 @@ class LoopSimulation:
         return _judged(dataclasses.replace(outcome, version=version), judged)
 
     async def watch_serving(self) -> None:
-        """The trainer's serving watch: roll back a version whose sets came out worse than its parent's."""
+        """The trainer's serving watch: roll back a version that serves worse sets than its parent or base."""
         if self.active == BASE_VERSION:
             return
         parent = self._parents[self.active]
         counts = self.served.view()
         refusal = serving_refusal(
-            SetCounts.of(counts.get(self.active)), SetCounts.of(counts.get(parent)), parent, self._serving
+            SetCounts.of(counts.get(self.active)), references(counts, parent), self._serving
         )
         if refusal is not None:
             self.rollbacks.append({"version": self.active, "reason": refusal})

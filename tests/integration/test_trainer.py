@@ -499,7 +499,7 @@ def test_a_version_that_starts_serving_short_sets_is_rolled_back_automatically(
     [first] = query(database_url, SCHEMA, "SELECT version FROM adapters")
     version = str(first["version"])
     counts = {"base": {"full": 50, "short": 1, "failed": 0}, version: {"full": 40, "short": 0, "failed": 0}}
-    watch = ServingWatch(runner._pool, lambda: counts, "tiny", ServingPolicy(min_sets=20, tolerance=0.1))
+    watch = ServingWatch(runner._pool, lambda: counts, "tiny", ServingPolicy(min_sets=20))
     assert watch.tick() is None  # first sight: what it served before is not held against it
     counts[version] = {"full": 50, "short": 5, "failed": 0}
     assert watch.tick() is None  # 15 sets since first sight, 5 short: too few to judge

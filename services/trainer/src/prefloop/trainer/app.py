@@ -104,11 +104,7 @@ def create_app(settings: TrainerSettings) -> Litestar:
             pool,
             inference_serving(settings.inference_url, next(iter(settings.api_keys), None)),
             settings.base_model,
-            ServingPolicy(
-                min_sets=settings.serving_min_sets,
-                tolerance=settings.serving_tolerance,
-                max_bad_share=settings.serving_max_bad_share,
-            ),
+            ServingPolicy.from_settings(settings),
             on_change=relay.wake,
         )
         serving_worker = PeriodicWorker("serving-watch", settings.serving_check_interval_s, watch.tick)

@@ -157,21 +157,31 @@ class TrainerSettings(PrefloopSettings):
         default="http://127.0.0.1:8001", description="where each version's served sets are counted"
     )
     serving_min_sets: int = Field(
-        default=20, ge=1, description="sets an active version serves before the serving watch judges it"
+        default=20,
+        ge=1,
+        description="sets an active version serves before the serving watch judges it, and the version "
+        "it replaced must have served for its rate to stand",
     )
-    serving_tolerance: float = Field(
-        default=0.1,
-        ge=0,
-        le=1,
-        description="share of short or failed sets an active version may serve above the version it "
-        "replaced before it is rolled back automatically",
+    serving_detectable_excess: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="how much larger a share of short or failed sets than the version it replaced or "
+        "base an active version must serve for the serving watch to be built to roll it back",
     )
-    serving_max_bad_share: float = Field(
-        default=0.25,
-        ge=0,
-        le=1,
-        description="share of short or failed sets that rolls a version back when the version it replaced "
-        "has not served enough sets to compare with",
+    serving_false_rollback_rate: float = Field(
+        default=0.01,
+        gt=0,
+        lt=1,
+        description="the chance, over every look the serving watch takes, that it rolls back a version "
+        "no worse than the one it replaced",
+    )
+    serving_unreferenced_bad_share: float = Field(
+        default=0.2,
+        gt=0,
+        lt=1,
+        description="the share of short or failed sets an active version is held to when neither the "
+        "version it replaced nor base has served enough sets to compare with",
     )
     serving_check_interval_s: float = Field(default=15.0, gt=0)
     max_adapter_rank: int = Field(default=64, ge=1, le=512)

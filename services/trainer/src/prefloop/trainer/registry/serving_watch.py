@@ -1,5 +1,5 @@
 """Roll back, with no person in the loop, an active version that starts
-serving users worse sets than the version it replaced: more requests
+serving users worse sets than the version it replaced or base: more requests
 answered with fewer titles than asked for, or with none (a 503).
 
 The gate's health check samples a few dozen sets before activation; this
@@ -12,6 +12,7 @@ a restart or a version activated again starts with a clean slate.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from psycopg_pool import ConnectionPool
 
 from prefloop.trainer.metrics import ACTIVE_ADAPTER, SERVING_ROLLBACKS_TOTAL
 from prefloop.trainer.registry import repository as registry
+from prefloop.trainer.settings import TrainerSettings
 
 log = logging.getLogger(__name__)
 
@@ -53,29 +55,76 @@ class SetCounts:
 
 @dataclass(frozen=True)
 class ServingPolicy:
-    min_sets: int = 20  # sets a version serves before it is judged (and a reference must have)
-    tolerance: float = 0.1  # share of short or failed sets it may have above its reference
-    max_bad_share: float = 0.25  # the limit when no reference has served enough sets here
+    """A sequential test: the watch looks at every tick, so a flat tolerance would either roll
+    back healthy versions by chance over many looks or miss a version that serves a few short
+    sets in every hundred where its reference served none."""
+
+    min_sets: int = 20  # sets served before a version is judged, or a reference's rate stands
+    detectable_excess: float = 0.05  # how much more often than its reference a version must fail to be caught
+    false_rollback_rate: float = 0.01  # chance, over every look, of rolling back a version no worse
+    unreferenced_bad_share: float = 0.2  # the rate a version is held to when no reference served enough
+
+    @classmethod
+    def from_settings(cls, settings: TrainerSettings) -> ServingPolicy:
+        return cls(
+            min_sets=settings.serving_min_sets,
+            detectable_excess=settings.serving_detectable_excess,
+            false_rollback_rate=settings.serving_false_rollback_rate,
+            unreferenced_bad_share=settings.serving_unreferenced_bad_share,
+        )
+
+
+def reference_rate(reference: SetCounts) -> float:
+    """The reference's share of short or failed sets, with one bad and one full set added: a
+    reference that served none still fails sometimes, and a rate of zero would make a single
+    short set infinite evidence."""
+    return (reference.short + reference.failed + 1) / (reference.sets + 2)
+
+
+def excess_evidence(active: SetCounts, held_to: float, excess: float) -> float:
+    """Log likelihood ratio of the active version's sets under a bad-set rate `excess` above
+    `held_to` against one at `held_to` (Wald's sequential test). Under a true rate no higher than
+    `held_to` the ratio is a nonnegative supermartingale, so by Ville's inequality it ever reaches
+    1/r with chance at most r, however often it is looked at: the watch's false rollback rate."""
+    worse = min(held_to + excess, 0.999)
+    bad = active.short + active.failed
+    return bad * math.log(worse / held_to) + active.full * math.log((1 - worse) / (1 - held_to))
+
+
+def references(counts: Mapping[str, Mapping[str, int]], replaced: str) -> dict[str, SetCounts]:
+    """What a version is held to: the sets the version it replaced and base served."""
+    return {name: SetCounts.of(counts.get(name)) for name in (replaced, BASE)}
 
 
 def serving_refusal(
-    active: SetCounts, reference: SetCounts | None, reference_name: str, policy: ServingPolicy
+    active: SetCounts, references: Mapping[str, SetCounts], policy: ServingPolicy
 ) -> str | None:
-    """Why the active version must be rolled back, or None."""
+    """Why the active version must be rolled back, or None. `references` are the version it
+    replaced and base: it is held to the better of those that served enough sets here, as the
+    gate holds a candidate to both."""
     if active.sets < policy.min_sets:
+        return None  # a short burst of engine failures is not yet the version's doing
+    rates = {
+        name: reference_rate(counts) for name, counts in references.items() if counts.sets >= policy.min_sets
+    }
+    if rates:
+        name = min(rates, key=lambda n: rates[n])
+        held_to = rates[name]
+        against = f"{name}'s {held_to:.1%}"
+    else:
+        held_to = policy.unreferenced_bad_share
+        against = f"the {held_to:.0%} held to when no version it is compared with served enough sets here"
+    evidence = excess_evidence(active, held_to, policy.detectable_excess)
+    if evidence < math.log(1 / policy.false_rollback_rate):
         return None
     bad = active.short + active.failed
-    if reference is not None and reference.sets >= policy.min_sets:
-        if active.bad_share <= reference.bad_share + policy.tolerance:
-            return None
-        against = f"against {reference_name}'s {reference.bad_share:.0%}"
-    else:
-        if active.bad_share <= policy.max_bad_share:
-            return None
-        against = f"above the {policy.max_bad_share:.0%} limit"
     return (
         f"rolled back automatically: {bad} of {active.sets} sets since activation were short or failed "
-        f"({active.short} short, {active.failed} failed; {active.bad_share:.0%}) {against}"
+        f"({active.short} short, {active.failed} failed; {active.bad_share:.0%}) against {against}; "
+        f"such sets are {math.exp(min(evidence, 50.0)):,.0f} times likelier from a version "
+        f"{policy.detectable_excess * 100:.0f} points worse than from one no worse (the watch acts at "
+        f"{1 / policy.false_rollback_rate:,.0f}, which a version no worse reaches with chance "
+        f"{policy.false_rollback_rate:.0%} at most)"
     )
 
 
@@ -119,10 +168,8 @@ class ServingWatch:
         if self._watched is None or self._watched[0] != version:
             self._watched = (version, now)
             return None
-        reference_name = row.get("activated_from") or BASE
-        refusal = serving_refusal(
-            now - self._watched[1], SetCounts.of(counts.get(reference_name)), reference_name, self._policy
-        )
+        replaced = row.get("activated_from") or BASE
+        refusal = serving_refusal(now - self._watched[1], references(counts, replaced), self._policy)
         if refusal is None:
             return None
         with self._pool.connection() as conn, conn.transaction():
