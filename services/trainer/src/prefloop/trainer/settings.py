@@ -174,7 +174,7 @@ class TrainerSettings(PrefloopSettings):
         gt=0,
         lt=1,
         description="the chance, over every look the serving watch takes, that it rolls back a version "
-        "no worse than the one it replaced",
+        "no worse than the one it replaced or base",
     )
     serving_unreferenced_bad_share: float = Field(
         default=0.2,

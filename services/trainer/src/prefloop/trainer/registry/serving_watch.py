@@ -97,15 +97,17 @@ def references(counts: Mapping[str, Mapping[str, int]], replaced: str) -> dict[s
 
 
 def serving_refusal(
-    active: SetCounts, references: Mapping[str, SetCounts], policy: ServingPolicy
+    active: SetCounts, compared_with: Mapping[str, SetCounts], policy: ServingPolicy
 ) -> str | None:
-    """Why the active version must be rolled back, or None. `references` are the version it
+    """Why the active version must be rolled back, or None. `compared_with` are the version it
     replaced and base: it is held to the better of those that served enough sets here, as the
     gate holds a candidate to both."""
     if active.sets < policy.min_sets:
         return None  # a short burst of engine failures is not yet the version's doing
     rates = {
-        name: reference_rate(counts) for name, counts in references.items() if counts.sets >= policy.min_sets
+        name: reference_rate(counts)
+        for name, counts in compared_with.items()
+        if counts.sets >= policy.min_sets
     }
     if rates:
         name = min(rates, key=lambda n: rates[n])
