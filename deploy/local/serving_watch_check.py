@@ -15,24 +15,11 @@ import argparse
 import random
 import statistics
 
-from prefloop.trainer.registry.serving_watch import ServingPolicy, SetCounts, serving_refusal
+from prefloop.trainer.registry.serving_watch import ServingPolicy, SetCounts
+from prefloop.trainer.registry.serving_watch_simulation import sets_until_rollback
 from prefloop.trainer.settings import TrainerSettings
 
 EXCESS_POINTS = (0, 1, 2, 5, 10)
-
-
-def sets_until_rollback(
-    rate: float, reference: SetCounts, policy: ServingPolicy, sets: int, rng: random.Random
-) -> int | None:
-    full = bad = 0
-    for served in range(1, sets + 1):
-        if rng.random() < rate:
-            bad += 1
-        else:
-            full += 1
-        if serving_refusal(SetCounts(full=full, short=bad), {"reference": reference}, policy):
-            return served
-    return None
 
 
 def main() -> None:
@@ -50,7 +37,10 @@ def main() -> None:
     print("true rate | rolled back within", args.sets, "sets | median sets until then")
     for points in EXCESS_POINTS:
         rate = reference.bad_share + points / 100
-        runs = [sets_until_rollback(rate, reference, policy, args.sets, rng) for _ in range(args.versions)]
+        compared_with = {"reference": reference}
+        runs = [
+            sets_until_rollback(rate, compared_with, policy, args.sets, rng) for _ in range(args.versions)
+        ]
         caught = [n for n in runs if n is not None]
         median = f"{statistics.median(caught):.0f}" if caught else "-"
         print(f"{rate:9.1%} | {len(caught) / len(runs):6.1%} | {median}")

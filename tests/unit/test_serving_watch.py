@@ -14,6 +14,7 @@ from prefloop.trainer.registry.serving_watch import (
     references,
     serving_refusal,
 )
+from prefloop.trainer.registry.serving_watch_simulation import sets_until_rollback
 
 POLICY = ServingPolicy(
     min_sets=20, detectable_excess=0.05, false_rollback_rate=0.01, unreferenced_bad_share=0.2
@@ -73,36 +74,17 @@ def test_looking_after_every_set_rolls_back_a_version_no_worse_than_its_referenc
     """The point of the sequential test: a flat tolerance judged at every tick rolls back healthy
     versions by chance; the likelihood ratio keeps that under its false rollback rate."""
     rng = random.Random(7)
-    held_to = reference_rate(SetCounts(full=98, short=2))
-    rolled_back = 0
-    for _ in range(400):
-        full = bad = 0
-        for _ in range(300):
-            if rng.random() < held_to:
-                bad += 1
-            else:
-                full += 1
-            if serving_refusal(
-                SetCounts(full=full, short=bad), {"base": SetCounts(full=98, short=2)}, POLICY
-            ):
-                rolled_back += 1
-                break
+    reference = {"base": SetCounts(full=98, short=2)}
+    held_to = reference_rate(reference["base"])
+    runs = [sets_until_rollback(held_to, reference, POLICY, 300, rng) for _ in range(400)]
+    rolled_back = sum(served is not None for served in runs)
     assert rolled_back / 400 <= 0.02
 
 
 def test_looking_after_every_set_catches_a_version_five_points_worse() -> None:
     rng = random.Random(8)
-    caught_within: list[int] = []
-    for _ in range(100):
-        full = bad = 0
-        for served in range(1, 601):
-            if rng.random() < 0.06:
-                bad += 1
-            else:
-                full += 1
-            if serving_refusal(SetCounts(full=full, short=bad), {"base": CLEAN_BASE}, POLICY):
-                caught_within.append(served)
-                break
+    runs = [sets_until_rollback(0.06, {"base": CLEAN_BASE}, POLICY, 600, rng) for _ in range(100)]
+    caught_within = [served for served in runs if served is not None]
     assert len(caught_within) >= 95
     assert sorted(caught_within)[len(caught_within) // 2] <= 200
 

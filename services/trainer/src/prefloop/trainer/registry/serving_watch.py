@@ -49,8 +49,12 @@ class SetCounts:
         return self.full + self.short + self.failed
 
     @property
+    def bad(self) -> int:
+        return self.short + self.failed
+
+    @property
     def bad_share(self) -> float:
-        return (self.short + self.failed) / self.sets if self.sets else 0.0
+        return self.bad / self.sets if self.sets else 0.0
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ def reference_rate(reference: SetCounts) -> float:
     """The reference's share of short or failed sets, with one bad and one full set added: a
     reference that served none still fails sometimes, and a rate of zero would make a single
     short set infinite evidence."""
-    return (reference.short + reference.failed + 1) / (reference.sets + 2)
+    return (reference.bad + 1) / (reference.sets + 2)
 
 
 def excess_evidence(active: SetCounts, held_to: float, excess: float) -> float:
@@ -87,8 +91,7 @@ def excess_evidence(active: SetCounts, held_to: float, excess: float) -> float:
     `held_to` the ratio is a nonnegative supermartingale, so by Ville's inequality it ever reaches
     1/r with chance at most r, however often it is looked at: the watch's false rollback rate."""
     worse = min(held_to + excess, 0.999)
-    bad = active.short + active.failed
-    return bad * math.log(worse / held_to) + active.full * math.log((1 - worse) / (1 - held_to))
+    return active.bad * math.log(worse / held_to) + active.full * math.log((1 - worse) / (1 - held_to))
 
 
 def references(counts: Mapping[str, Mapping[str, int]], replaced: str) -> dict[str, SetCounts]:
@@ -119,10 +122,9 @@ def serving_refusal(
     evidence = excess_evidence(active, held_to, policy.detectable_excess)
     if evidence < math.log(1 / policy.false_rollback_rate):
         return None
-    bad = active.short + active.failed
     return (
-        f"rolled back automatically: {bad} of {active.sets} sets since activation were short or failed "
-        f"({active.short} short, {active.failed} failed; {active.bad_share:.0%}) against {against}; "
+        f"rolled back automatically: {active.bad} of {active.sets} sets since activation were short or "
+        f"failed ({active.short} short, {active.failed} failed; {active.bad_share:.0%}) against {against}; "
         f"such sets are {math.exp(min(evidence, 50.0)):,.0f} times likelier from a version "
         f"{policy.detectable_excess * 100:.0f} points worse than from one no worse (the watch acts at "
         f"{1 / policy.false_rollback_rate:,.0f}, which a version no worse reaches with chance "
