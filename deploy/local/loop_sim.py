@@ -74,6 +74,7 @@ class RoundOutcome:
     win_rate_interval: list[float] | None = None
     # the gate's health draws: candidate, base and parent, with why drafts were dropped
     health: dict[str, dict[str, Any]] = field(default_factory=dict)
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # where the round's time went
 
 
 def feedback_of(idea: str, titles: list[str], decision: Decision, user_id: str) -> FeedbackRecorded:
@@ -178,13 +179,15 @@ class LoopSimulation:
         )
         self._used.extend(new)
         refusal = recipe.verdict(result, self._policy)
+        metrics = recipe.round_metrics(plan, result)
         outcome = RoundOutcome(
             number,
             len(plan.train),
             len(plan.held_out),
             refusal,
             result.trained.sampled_pairs,
-            health=recipe.round_metrics(plan, result).get("health", {}),
+            health=metrics.get("health", {}),
+            phase_seconds=metrics["seconds"],
         )
         if refusal is not None:
             if not self._judge_refused:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from prefloop.shared.prompts import render_prompt
 from prefloop.shared.titles import DEFAULT_SAMPLING, TitleSampling
 from prefloop.shared.titles.cleaning import CleanResult
+from prefloop.trainer.training.evaluate import title_logprobs
 from prefloop.trainer.training.health import (
     draw_sets,
     generation_health,
@@ -62,3 +65,19 @@ def test_the_same_seed_gives_the_same_draws(model_and_tokenizer: tuple[object, o
     first = sample_drafts(model, tokenizer, IDEAS, contextlib.nullcontext, seed=3)
     again = sample_drafts(model, tokenizer, IDEAS, contextlib.nullcontext, seed=3)
     assert first == again
+
+
+def test_titles_scored_in_a_padded_batch_score_as_they_do_alone(
+    model_and_tokenizer: tuple[Any, Any],
+) -> None:
+    model, tokenizer = model_and_tokenizer
+    rows = [
+        (render_prompt(tokenizer, idea), title)
+        for idea in IDEAS
+        for title in ("Fix It", "How I Brought My Sourdough Starter Back From the Dead After a Long Winter")
+    ]
+    batched = title_logprobs(model, tokenizer, rows)
+    alone = [title_logprobs(model, tokenizer, [row])[0] for row in rows]
+    assert [t.tokens for t in batched] == [t.tokens for t in alone]
+    assert [t.total for t in batched] == pytest.approx([t.total for t in alone], abs=1e-3)
+    assert len({t.total for t in batched}) == len(rows)  # each row its own score, not its neighbour's

@@ -13,6 +13,12 @@ STEP_SECONDS = Histogram(
     "Seconds per DPO optimizer step",
     buckets=(0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120),
 )
+PHASE_SECONDS = Histogram(
+    "prefloop_training_phase_seconds",
+    "Seconds a round spent in each phase (loading, sampling, training, scoring, health draws)",
+    ["phase"],
+    buckets=(1, 5, 10, 30, 60, 120, 300, 600, 1200),
+)
 LAST_REWARD_ACCURACY = Gauge(
     "prefloop_training_reward_accuracy", "Held-out reward accuracy of the last round"
 )

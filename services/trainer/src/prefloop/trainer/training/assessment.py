@@ -2,7 +2,8 @@
 replace, on data it was not trained on:
 
 - users' own held-out pairs: the candidate's and its parent's preference
-  accuracy on them (evaluate.py), and TRL's DPO evaluation metrics;
+  accuracy on them, and DPO's implicit reward against the round's reference
+  (evaluate.py);
 - sets drawn on held-out ideas by the candidate, its parent and base, with
   the same random draws, as the inference service draws them: their health
   (health.py), and duels of the candidate's usable titles against its
@@ -23,10 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from prefloop.shared.prompts import render_prompt
-from prefloop.trainer.training.dpo import TrainedAdapter, TrainingPair, dpo_dataset
-from prefloop.trainer.training.evaluate import PreferenceScore, preference_score
+from prefloop.trainer.training.dpo import TrainedAdapter, TrainingPair
+from prefloop.trainer.training.evaluate import (
+    PreferenceScore,
+    implicit_reward_metrics,
+    preference_score,
+    score_pairs,
+)
 from prefloop.trainer.training.health import GenerationHealth, draw_sets, generation_health, policy_drafter
 from prefloop.trainer.training.judging import Duels, reward_duels
+from prefloop.trainer.training.phases import timed
 from prefloop.trainer.training.reward import TitleReward
 
 log = logging.getLogger(__name__)
@@ -46,7 +53,8 @@ class Assessment:
     # "candidate", "base" and, when it has one, "parent": sets on the same ideas and draws
     health: dict[str, GenerationHealth] = field(default_factory=dict)
     duels: Duels | None = None
-    metrics: dict[str, float] = field(default_factory=dict)  # TRL's DPO evaluation metrics
+    metrics: dict[str, float] = field(default_factory=dict)  # DPO's implicit reward on the held-out pairs
+    seconds: dict[str, float] = field(default_factory=dict)  # per phase: held-out scores, each policy's draws
 
 
 def assess(
@@ -64,23 +72,27 @@ def assess(
     candidate = lambda: _adapter(model, "default")  # noqa: E731
     parent = _parent_policy(model, parent_adapter)
     metrics: dict[str, float] = {}
+    seconds: dict[str, float] = {}
     candidate_score = active_score = None
     if held_out:
-        evaluated = trained.trainer.evaluate(eval_dataset=dpo_dataset(tokenizer, held_out))
-        metrics = {k: float(v) for k, v in evaluated.items() if isinstance(v, (int, float))}
-        model.eval()
-        pairs = [PromptedPair(render_prompt(tokenizer, p.idea), p.chosen, p.rejected) for p in held_out]
-        candidate_score = preference_score(model, tokenizer, pairs, candidate)
-        active_score = preference_score(model, tokenizer, pairs, parent)
+        with timed(seconds, "held_out_scores"):
+            pairs = [PromptedPair(render_prompt(tokenizer, p.idea), p.chosen, p.rejected) for p in held_out]
+            by_candidate = score_pairs(model, tokenizer, pairs, candidate)
+            by_parent = score_pairs(model, tokenizer, pairs, parent)
+            by_reference = by_parent
+            if trained.reference_is_base and parent_adapter is not None:
+                by_reference = score_pairs(model, tokenizer, pairs, model.disable_adapter)
+            candidate_score, active_score = preference_score(by_candidate), preference_score(by_parent)
+            metrics = implicit_reward_metrics(by_candidate, by_reference, trained.beta)
     if not gate_ideas:
-        return Assessment(candidate_score, active_score, metrics=metrics)
+        return Assessment(candidate_score, active_score, metrics=metrics, seconds=seconds)
     policies = {"candidate": candidate, "base": model.disable_adapter}
     if parent_adapter is not None:
         policies["parent"] = parent
-    drawn = {
-        name: draw_sets(policy_drafter(model, tokenizer, policy), gate_ideas, set_size, seed=seed)
-        for name, policy in policies.items()
-    }
+    drawn = {}
+    for name, policy in policies.items():
+        with timed(seconds, f"health_draws_{name}"):
+            drawn[name] = draw_sets(policy_drafter(model, tokenizer, policy), gate_ideas, set_size, seed=seed)
     health = {name: generation_health(sets, set_size) for name, sets in drawn.items()}
     duels = None
     if duel_reward is not None:
@@ -90,7 +102,7 @@ def assess(
         log.info(
             "candidate against parent on %d held-out sets, by the reward model: %s", len(gate_ideas), duels
         )
-    return Assessment(candidate_score, active_score, health, duels, metrics)
+    return Assessment(candidate_score, active_score, health, duels, metrics, seconds)
 
 
 @contextmanager

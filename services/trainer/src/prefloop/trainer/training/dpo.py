@@ -13,7 +13,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from prefloop.shared.models.quiet import quiet_progress_bars
 from prefloop.shared.prompts import render_prompt
 from prefloop.trainer.metrics import STEP_SECONDS
 from prefloop.trainer.training.config import DPOHyperparameters
+from prefloop.trainer.training.phases import timed
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,12 @@ class TrainedAdapter:
     adapter_dir: Path  # holds adapter_config.json + adapter_model.safetensors
     model: Any  # the PEFT model: adapter "default" is the candidate
     tokenizer: Any
-    trainer: Any  # TRL's DPOTrainer, for its own evaluation metrics
+    reference_is_base: bool  # DPO's reference: base, or the parent the round started from
+    beta: float
     steps: int
     seconds_per_step: float
     sampled_pairs: int = 0  # on-policy pairs trained on beside the users' pairs
+    seconds: dict[str, float] = field(default_factory=dict)  # per phase: loading, sampling, training
 
 
 # Called with the model and tokenizer before the first step: extra pairs from
@@ -106,18 +109,21 @@ def run_dpo(
 
     quiet_progress_bars()
     on_gpu = torch.cuda.is_available()
-    tokenizer = AutoTokenizer.from_pretrained(base_model_path)
-    model = AutoModelForCausalLM.from_pretrained(
-        base_model_path, dtype=torch.bfloat16 if on_gpu else torch.float32
-    )
+    seconds: dict[str, float] = {}
+    warm_from = parent_adapter if hp.warm_start else None
     peft_config = None
     ref_model = None
-    if parent_adapter is not None and hp.warm_start:
-        model = PeftModel.from_pretrained(model, str(parent_adapter), is_trainable=True)
-        if hp.reference == "base":
-            # Passing a reference stops TRL from copying the adapter as one.
-            ref_model = AutoModelForCausalLM.from_pretrained(base_model_path, dtype=model.dtype).eval()
-    else:
+    with timed(seconds, "loading"):
+        tokenizer = AutoTokenizer.from_pretrained(base_model_path)
+        model = AutoModelForCausalLM.from_pretrained(
+            base_model_path, dtype=torch.bfloat16 if on_gpu else torch.float32
+        )
+        if warm_from is not None:
+            model = PeftModel.from_pretrained(model, str(warm_from), is_trainable=True)
+            if hp.reference == "base":
+                # Passing a reference stops TRL from copying the adapter as one.
+                ref_model = AutoModelForCausalLM.from_pretrained(base_model_path, dtype=model.dtype).eval()
+    if warm_from is None:
         targets: str | list[str] = hp.target_modules
         if targets != "all-linear":
             targets = [t.strip() for t in hp.target_modules.split(",") if t.strip()]
@@ -129,7 +135,8 @@ def run_dpo(
             task_type="CAUSAL_LM",
         )
     # Before any training step: samples of the policy the round starts from.
-    extra = list(extra_pairs(model, tokenizer)) if extra_pairs else []
+    with timed(seconds, "on_policy_sampling"):
+        extra = list(extra_pairs(model, tokenizer)) if extra_pairs else []
     args = DPOConfig(
         output_dir=str(work_dir / "checkpoints"),
         beta=hp.beta,
@@ -150,18 +157,19 @@ def run_dpo(
         dataloader_num_workers=0,
     )
     timer = _step_timer()
-    trainer = DPOTrainer(
-        model=model,
-        ref_model=ref_model,
-        args=args,
-        train_dataset=dpo_dataset(tokenizer, [*train, *extra]),
-        processing_class=tokenizer,
-        peft_config=peft_config,
-        callbacks=[timer],
-    )
-    # Our step timer logs progress; TRL's printer would dump every metric dict to stdout.
-    trainer.remove_callback(PrinterCallback)
-    trainer.train()
+    with timed(seconds, "training"):  # the dataset's tokenization and TRL's reference copy included
+        trainer = DPOTrainer(
+            model=model,
+            ref_model=ref_model,
+            args=args,
+            train_dataset=dpo_dataset(tokenizer, [*train, *extra]),
+            processing_class=tokenizer,
+            peft_config=peft_config,
+            callbacks=[timer],
+        )
+        # Our step timer logs progress; TRL's printer would dump every metric dict to stdout.
+        trainer.remove_callback(PrinterCallback)
+        trainer.train()
     out = Path(tempfile.mkdtemp(prefix="adapter-", dir=work_dir))
     # Only the trained adapter: TRL's frozen "ref" copy stays out of the store.
     trainer.model.save_pretrained(str(out), selected_adapters=["default"])
@@ -170,8 +178,10 @@ def run_dpo(
         adapter_dir=out,
         model=trainer.model,
         tokenizer=tokenizer,
-        trainer=trainer,
+        reference_is_base=warm_from is None or hp.reference == "base",
+        beta=hp.beta,
         steps=len(timer.durations),
         seconds_per_step=sum(durations) / len(durations),
         sampled_pairs=len(extra),
+        seconds=seconds,
     )

@@ -243,6 +243,7 @@ def round_metrics(plan: RoundPlan[Any], result: RoundResult) -> dict[str, Any]:
         **assessment.metrics,
         "steps": trained.steps,
         "seconds_per_step": trained.seconds_per_step,
+        "seconds": {phase: round(s, 1) for phase, s in {**trained.seconds, **assessment.seconds}.items()},
     }
     if assessment.candidate_score and assessment.active_score:
         metrics["gate"] = {
