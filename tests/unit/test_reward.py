@@ -195,6 +195,15 @@ def test_a_round_plan_duels_on_held_out_ideas_and_samples_its_own_training_ideas
     assert plan.reward["duels_decide"]
 
 
+def test_the_candidate_is_scored_on_the_newest_held_out_pairs_its_rounds_own_first() -> None:
+    older = hashed([Pair(idea, f"older {i}", f"older {i}!") for i, idea in enumerate(IDEAS * 3)])
+    round_pairs = hashed([Pair(idea, f"newer {i}", f"newer {i}!") for i, idea in enumerate(IDEAS * 3)])
+    policy = RecipePolicy(eval_fraction=0.5, gate_held_out_pairs=2)
+    plan = plan_round(round_pairs, [*older, *round_pairs], policy, seed=1, known={})
+    _, round_held_out = split_by_idea(round_pairs, 0.5)
+    assert plan.held_out == list(reversed(round_held_out))[:2]
+
+
 def test_the_gate_and_the_pairs_are_judged_by_reward_models_fitted_on_different_ideas() -> None:
     history = hashed(users_who_hate_exclamations(60) + users_with_slips(80, slips=0))
     plan = plan_round(history, history, reward_gated(), seed=1, known={})

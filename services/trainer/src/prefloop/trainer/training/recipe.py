@@ -100,7 +100,8 @@ def plan_round(
     train, held_out = split_by_idea(list(pairs), policy.eval_fraction, known)
     history_train, history_held = split_by_idea(list(history), policy.eval_fraction, known)
     agreed = agreed_pairs(history_train, train, policy)
-    held = _newest_distinct([*held_out, *reversed(history_held)], policy.gate_held_out_pairs)
+    # Pairs come oldest first: the newest held-out pairs lead, the round's own first.
+    held = _newest_distinct([*reversed(held_out), *reversed(history_held)], policy.gate_held_out_pairs)
     # Other held-out ideas each round, so no few ideas decide every verdict.
     held_ideas = sorted({p.idea for p in [*held, *history_held]})
     chosen = random.Random(seed).sample(held_ideas, min(policy.gate_sets, len(held_ideas)))
