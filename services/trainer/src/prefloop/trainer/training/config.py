@@ -51,6 +51,12 @@ class DPOHyperparameters(BaseModel):
         default=None,
         description="bf16 mixed precision; unset: where the hardware computes bf16 natively",
     )
+    # TRL turns it on by default: it recomputes activations in the backward pass to
+    # save memory, which a LoRA round's small batches of short titles do not need,
+    # and costs time on every step (docs/performance.md).
+    gradient_checkpointing: bool = Field(
+        default=False, description="recompute activations in the backward pass: less memory, slower steps"
+    )
     seed: int = 0
 
     @model_validator(mode="after")

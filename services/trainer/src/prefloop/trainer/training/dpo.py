@@ -152,6 +152,7 @@ def run_dpo(
         report_to=[],
         use_cpu=not on_gpu,
         bf16=use_bf16(hp.bf16),
+        gradient_checkpointing=hp.gradient_checkpointing,
         seed=hp.seed,
         disable_tqdm=True,
         dataloader_num_workers=0,
