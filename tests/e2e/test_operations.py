@@ -46,7 +46,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         "PREFLOOP_TRAINER_CANARY_MIN_DECISIONS": "8",
         "PREFLOOP_TRAINER_CANARY_CHECK_INTERVAL_S": "2",
         "PREFLOOP_TRAINER_REPLAY_PAIRS": "0",
-        "PREFLOOP_TRAINER_DPO__EPOCHS": "2",
+        # Each round learns its style clearly, and is judged on the newest held-out
+        # pairs, its own style's first: on every style and canary choice so far,
+        # a round's gain is diluted by what it was never trained on.
+        "PREFLOOP_TRAINER_DPO__EPOCHS": "3",
+        "PREFLOOP_TRAINER_GATE_HELD_OUT_PAIRS": "8",
         "PREFLOOP_TRAINER_DPO__BATCH_SIZE": "8",
         **E2E_RECIPE,
         # The planted styles make held-out accuracy a clear signal here, so the
