@@ -32,12 +32,12 @@ def main() -> None:
     args = parser.parse_args()
     policy = ServingPolicy.from_settings(TrainerSettings())
     reference = SetCounts(full=args.reference_sets - args.reference_bad, short=args.reference_bad)
+    compared_with = {"reference": reference}
     rng = random.Random(args.seed)
     print(f"{policy}; reference: {args.reference_bad} bad of {args.reference_sets} sets")
     print("true rate | rolled back within", args.sets, "sets | median sets until then")
     for points in EXCESS_POINTS:
         rate = reference.bad_share + points / 100
-        compared_with = {"reference": reference}
         runs = [
             sets_until_rollback(rate, compared_with, policy, args.sets, rng) for _ in range(args.versions)
         ]

@@ -15,7 +15,12 @@ from typing import Any
 from prefloop.shared.prompts import render_prompt
 from prefloop.trainer.training.assessment import PromptedPair
 from prefloop.trainer.training.dpo import TrainingPair, dpo_dataset, run_dpo, use_bf16
-from prefloop.trainer.training.evaluate import implicit_reward_metrics, preference_score, score_pairs
+from prefloop.trainer.training.evaluate import (
+    implicit_reward_metrics,
+    preference_score,
+    score_pairs,
+    title_logprobs,
+)
 from tests.bench.conftest import report, with_goals
 from tests.bench.test_dpo_step import HP, PAIRS
 
@@ -30,28 +35,15 @@ HELD_OUT = [
 ]
 
 
-def _title_alone(model: Any, tokenizer: Any, prompt: str, title: str) -> float:
-    """The earlier scorer: one forward pass per title."""
-    import torch
-
-    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-    ids = tokenizer(prompt + title + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
-    with torch.inference_mode():
-        logits = model(input_ids=torch.tensor([ids])).logits[0, :-1].float()
-    start = max(len(prompt_ids) - 1, 0)
-    picked = torch.log_softmax(logits, dim=-1)[start:].gather(1, torch.tensor(ids[1:])[start:, None])
-    return float(picked.mean())
-
-
 def _before(trl_trainer: Any, model: Any, tokenizer: Any, pairs: list[PromptedPair]) -> float:
     started = time.perf_counter()
     trl_trainer.evaluate(eval_dataset=dpo_dataset(tokenizer, HELD_OUT))
     model.eval()
     for policy in (contextlib.nullcontext, model.disable_adapter):
         with policy():
-            for p in pairs:
-                _title_alone(model, tokenizer, p.prompt, p.chosen)
-                _title_alone(model, tokenizer, p.prompt, p.rejected)
+            for p in pairs:  # one forward pass per title, as the earlier scorer made them
+                for title in (p.chosen, p.rejected):
+                    title_logprobs(model, tokenizer, [(p.prompt, title)])
     return time.perf_counter() - started
 
 
