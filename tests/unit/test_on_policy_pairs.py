@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefloop.shared.titles import clean_title
 from prefloop.trainer.training.dpo import TrainingPair
 from prefloop.trainer.training.health import Draft
-from prefloop.trainer.training.on_policy import served_over_dropped
+from prefloop.trainer.training.on_policy import served_over_dropped, served_over_idea
 from prefloop.trainer.training.reward import TitleReward
 
 IDEA = "restoring a vintage radio at home"
@@ -44,3 +44,13 @@ def test_no_pair_without_both_a_usable_and_a_dropped_draft() -> None:
     rows = [all_usable, none_usable, blank_only]
     assert served_over_dropped(calm_reward(), [IDEA] * 3, rows, per_idea=1) == []
     assert served_over_dropped(calm_reward(), [IDEA], [all_usable], per_idea=0) == []
+
+
+def test_each_idea_with_a_usable_draft_pairs_its_best_over_the_idea_handed_back() -> None:
+    usable = [draft("The radio that came back to life!!!"), draft("The radio that came back to life")]
+    none_usable = [draft("", finished=False), draft("restoring a vintage radio at home")]
+    pairs = served_over_idea(calm_reward(), [IDEA, IDEA], [usable, none_usable])
+    assert pairs == [
+        TrainingPair(IDEA, "The radio that came back to life", "Restoring a vintage radio at home")
+    ]
+    assert clean_title(pairs[0].rejected, True, IDEA).reason == "copies the idea"

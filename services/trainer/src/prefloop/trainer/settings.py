@@ -133,6 +133,11 @@ class TrainerSettings(PrefloopSettings):
         description="sampled drafts the inference service would drop (unfinished, too long, the idea handed "
         "back...), each paired under the idea's best usable sample (0: off)",
     )
+    reward_idea_handed_back: bool = Field(
+        default=True,
+        description="each sampled idea's best usable sample also paired over the idea handed back as a title, "
+        "so a round does not learn to copy the idea",
+    )
     reward_filter_min_pairs: int = Field(
         default=200,
         ge=0,

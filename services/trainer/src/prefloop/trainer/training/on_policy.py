@@ -8,7 +8,14 @@ too: the idea's best usable sample over the dropped draft as written. No user
 ever sees such a draft, so any served title beats it, whatever the audience's
 taste. DPO pushes titles towards what users chose, and on an audience that
 likes long titles it pushes them past the point where they end; these pairs
-push back exactly where the policy has started to break (docs/learning.md)."""
+push back exactly where the policy has started to break (docs/learning.md).
+
+They come from the policy the round starts from, so they cannot see where the
+round itself will break. One failure is common enough to forestall: on an
+audience that takes titles close to the idea, DPO pushes the policy on to
+hand the idea back as its title, which cleaning drops, and sets come up
+short. So each sampled idea also pairs its best usable sample over the idea
+handed back as a title, whatever the policy wrote."""
 
 from __future__ import annotations
 
@@ -34,6 +41,7 @@ class PairSampling:
     pairs_per_idea: int = 1  # the best sample against this many others
     min_margin: float = 1.0
     dropped_per_idea: int = 1  # dropped drafts paired under the best sample (0: none)
+    idea_handed_back: bool = True  # the best sample over the idea as a title, on every sampled idea
 
 
 def on_policy_pairs(sampling: PairSampling, seed: int) -> ExtraPairs:
@@ -52,12 +60,17 @@ def on_policy_pairs(sampling: PairSampling, seed: int) -> ExtraPairs:
             sampling.reward, sampling.ideas, titles, sampling.min_margin, sampling.pairs_per_idea
         )
         dropped = served_over_dropped(sampling.reward, sampling.ideas, per_idea, sampling.dropped_per_idea)
+        handed_back = (
+            served_over_idea(sampling.reward, sampling.ideas, per_idea) if sampling.idea_handed_back else []
+        )
         log.info(
-            "%d on-policy pairs ranked by the reward model, %d over drafts the service would drop",
+            "%d on-policy pairs ranked by the reward model, %d over drafts the service would drop, "
+            "%d over the idea handed back",
             len(ranked),
             len(dropped),
+            len(handed_back),
         )
-        return [*(TrainingPair(p.idea, p.chosen, p.rejected) for p in ranked), *dropped]
+        return [*(TrainingPair(p.idea, p.chosen, p.rejected) for p in ranked), *dropped, *handed_back]
 
     return sample
 
@@ -76,4 +89,22 @@ def served_over_dropped(
             continue
         best = scored[-1][1]
         pairs.extend(TrainingPair(idea, best, text) for text in dropped[:per_idea])
+    return pairs
+
+
+def idea_as_title(idea: str) -> str:
+    """The idea handed back as a title, as the model writes it when it copies: first letter up."""
+    stripped = idea.strip()
+    return stripped[:1].upper() + stripped[1:]
+
+
+def served_over_idea(
+    reward: TitleReward, ideas: Sequence[str], drafts: Sequence[Sequence[Draft]]
+) -> list[TrainingPair]:
+    """Per idea, the usable draft the reward model likes best over the idea handed back."""
+    pairs: list[TrainingPair] = []
+    for idea, row in zip(ideas, drafts, strict=True):
+        scored = scored_usable(reward, idea, [d.cleaned.title for d in row])
+        if scored:
+            pairs.append(TrainingPair(idea, scored[-1][1], idea_as_title(idea)))
     return pairs
