@@ -135,8 +135,8 @@ class TrainerSettings(PrefloopSettings):
     )
     reward_idea_handed_back: bool = Field(
         default=True,
-        description="each sampled idea's best usable sample also paired over the idea handed back as a title, "
-        "so a round does not learn to copy the idea",
+        description="each sampled idea's best usable sample also paired over the idea handed back as a "
+        "title, so a round does not learn to copy the idea",
     )
     reward_filter_min_pairs: int = Field(
         default=200,
