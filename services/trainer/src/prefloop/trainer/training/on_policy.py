@@ -83,13 +83,17 @@ def served_over_dropped(
     aside: there is nothing to push down)."""
     pairs: list[TrainingPair] = []
     for idea, row in zip(ideas, drafts, strict=True):
-        scored = scored_usable(reward, idea, [d.cleaned.title for d in row])
+        best = _best_usable(reward, idea, row)
         dropped = [d.text.strip() for d in row if d.cleaned.title is None and d.text.strip()]
-        if not scored or not dropped:
-            continue
-        best = scored[-1][1]
-        pairs.extend(TrainingPair(idea, best, text) for text in dropped[:per_idea])
+        if best is not None:
+            pairs.extend(TrainingPair(idea, best, text) for text in dropped[:per_idea])
     return pairs
+
+
+def _best_usable(reward: TitleReward, idea: str, row: Sequence[Draft]) -> str | None:
+    """The usable draft the reward model likes best, or None when cleaning dropped them all."""
+    scored = scored_usable(reward, idea, [d.cleaned.title for d in row])
+    return scored[-1][1] if scored else None
 
 
 def idea_as_title(idea: str) -> str:
@@ -104,7 +108,7 @@ def served_over_idea(
     """Per idea, the usable draft the reward model likes best over the idea handed back."""
     pairs: list[TrainingPair] = []
     for idea, row in zip(ideas, drafts, strict=True):
-        scored = scored_usable(reward, idea, [d.cleaned.title for d in row])
-        if scored:
-            pairs.append(TrainingPair(idea, scored[-1][1], idea_as_title(idea)))
+        best = _best_usable(reward, idea, row)
+        if best is not None:
+            pairs.append(TrainingPair(idea, best, idea_as_title(idea)))
     return pairs
