@@ -16,8 +16,10 @@ GPU a 600-event run takes about ten minutes, and seeds run side by side.
 Rounds run the trainer's recipe (recipe.py), the one `RoundRunner` runs. Each
 activated version is judged against base on the held-out ideas as soon as it
 is activated (base's titles drawn once), so a run shows whether the loop
-climbs or oscillates, and each version's short sets, as users met them, are
-counted and judged by the trainer's serving watch rule.
+climbs or oscillates. Users meet sets as inference serves them: an adapter's
+short set is filled with base's titles. Each version's own short sets are
+counted and judged by the trainer's serving watch rule, and the sets users
+met are counted beside them.
 
 Left out on purpose: the lag of a live loop (users outpace training there, so
 a round trains on the newest pairs written by older versions) and canaries.
@@ -43,7 +45,7 @@ from prefloop.inference.engines import create_engine
 from prefloop.inference.engines.base import BASE_VERSION
 from prefloop.inference.engines.model_thread import ModelThreadEngine
 from prefloop.inference.settings import InferenceSettings
-from prefloop.inference.suggestions.service import distinct_titles
+from prefloop.inference.suggestions.service import distinct_titles, topped_up
 from prefloop.inference.suggestions.serving import ServingRecord
 from prefloop.shared.events import FeedbackAction, FeedbackRecorded, ServedSuggestion
 from prefloop.shared.models import resolve_base_model
@@ -119,7 +121,8 @@ class LoopSimulation:
         self.active = BASE_VERSION
         self._adapters: dict[str, Path] = {}
         self._parents: dict[str, str] = {}  # version -> the version it replaced
-        self.served = ServingRecord()  # each version's sets as users met them, counted as inference counts
+        self.served = ServingRecord()  # each version's own sets, counted as inference counts them
+        self.shown = ServingRecord()  # the sets users met, after base filled an adapter's short ones
         self.rollbacks: list[dict[str, str]] = []
         held_out = self.held_out_ideas[:benchmark_ideas] if benchmark_ideas else self.held_out_ideas
         self._benchmark_ideas = [idea for idea in held_out for _ in range(samples)]
@@ -138,13 +141,23 @@ class LoopSimulation:
         """What the inference service would serve for each idea, concurrently (the engine batches)."""
         return await asyncio.gather(*(distinct_titles(self._engine, idea, n, version) for idea in ideas))
 
+    async def serve(self, idea: str, n: int) -> list[str]:
+        """A set as the inference service serves it under the active version."""
+        own = await distinct_titles(self._engine, idea, n, self.active)
+        self.served.record(self.active, n, len(own))
+        titles = [(title, self.active) for title in own]
+        if self.active != BASE_VERSION:
+            titles = await topped_up(self._engine, idea, n, self.active, titles)
+        self.shown.record(self.active, n, len(titles))
+        return [title for title, _ in titles]
+
     async def collect(self, events: int) -> int:
         """Users ask for titles and choose; returns the feedback events their choices gave."""
         ideas = [self._rng.choice(self._train_ideas) for _ in range(events)]
         recorded = 0
         n = self._simulator.n
-        for idea, titles in zip(ideas, await self.titles(ideas, n, self.active), strict=True):
-            self.served.record(self.active, n, len(titles))
+        sets = await asyncio.gather(*(self.serve(idea, n) for idea in ideas))  # the engine batches
+        for idea, titles in zip(ideas, sets, strict=True):
             if len(titles) < 2:
                 continue  # the service would have answered with fewer titles or 503
             user = self._rng.choice(self._users)
@@ -323,6 +336,7 @@ async def simulate(
         "best_win_rate": best[1]["win_rate"] if best else None,
         "versions": versions,
         "served_sets": loop.served.view(),
+        "shown_sets": loop.shown.view(),
         "rollbacks": loop.rollbacks,
         "round_log": rounds,
     }

@@ -389,22 +389,28 @@ def test_an_undecodable_served_event_goes_to_the_dlq_and_consumption_goes_on(
     assert dead[0].value == b"\x08\xff\xff\xff\xff"
 
 
-def interleaved_set(candidate: str, control: str) -> SuggestionsServed:
-    base = served_set(model_version=control)
-    mixed = tuple(
-        ServedSuggestion(s.id, s.index, s.text, candidate if s.index % 2 else control)
-        for s in base.suggestions
-    )
-    return SuggestionsServed(**{**base.__dict__, "suggestions": mixed})
+def interleaved_set(candidate: str, control: str, filled_from_base: int | None = None) -> SuggestionsServed:
+    """Odd indexes from the candidate, even ones from the control, one title from
+    base where inference topped a short set up."""
+    plain = served_set(model_version=control)
+
+    def writer(index: int) -> str:
+        if index == filled_from_base:
+            return "base"
+        return candidate if index % 2 else control
+
+    mixed = tuple(ServedSuggestion(s.id, s.index, s.text, writer(s.index)) for s in plain.suggestions)
+    return SuggestionsServed(**{**plain.__dict__, "suggestions": mixed})
 
 
 def test_interleaved_sets_give_the_candidate_a_win_rate_with_an_interval(
     client: TestClient, publisher: KafkaEventPublisher, database_url: str
 ) -> None:
-    sets = [interleaved_set("v2", "v1") for _ in range(4)]
+    topped_up = interleaved_set("v1", "v1", filled_from_base=3)  # no canary: v1 short, base filled it
+    sets = [*(interleaved_set("v2", "v1") for _ in range(3)), interleaved_set("v2", "v1", 2), topped_up]
     for served in sets:
         publish_and_wait(publisher, database_url, served)
-    picks = [1, 3, 1, 0]  # odd indexes hold the candidate's titles: three wins, one loss
+    picks = [1, 3, 1, 2, 3]  # the candidate's titles: three wins, then base's fill-ins, chosen
     for served, pick in zip(sets, picks, strict=True):
         body = {
             "suggestion_set_id": served.suggestion_set_id,

@@ -40,4 +40,5 @@ def test_one_round_trains_activates_and_is_benchmarked(tmp_path: Path) -> None:
     assert round_["version"] == report["final_version"] == report["best_version"]
     assert report["versions"][round_["version"]]["win_rate"] == report["win_rate"] == round_["win_rate"]
     assert sum(report["served_sets"]["base"].values()) == 6
+    assert report["shown_sets"] == report["served_sets"]  # base's short sets are not filled from itself
     assert report["rollbacks"] == []

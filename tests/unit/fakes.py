@@ -36,8 +36,14 @@ class FakePublisher:
 class FakeEngine:
     """Generates numbered titles per version; can be told to fail or to be slow."""
 
-    def __init__(self, outputs: list[str] | None = None, delay_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        outputs: list[str] | None = None,
+        delay_s: float = 0.0,
+        outputs_by_version: dict[str, list[str]] | None = None,
+    ) -> None:
         self._outputs = outputs
+        self._outputs_by_version = outputs_by_version or {}
         self._counter = itertools.count()
         self.delay_s = delay_s
         self.loaded: set[str] = set()
@@ -54,8 +60,9 @@ class FakeEngine:
         self.generated_with.append(version)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
-        if self._outputs is not None:
-            return [Completion(text, True) for text in self._outputs[:n]]
+        outputs = self._outputs_by_version.get(version, self._outputs)
+        if outputs is not None:
+            return [Completion(text, True) for text in outputs[:n]]
         return [Completion(f"Title number {next(self._counter)} from {version}", True) for _ in range(n)]
 
     async def load_adapter(self, version: str, path: Path) -> None:

@@ -45,6 +45,11 @@ SETS_SERVED = Counter(
     "Single-version suggestion sets by outcome: full (N distinct titles), short (fewer), failed (none: 503)",
     ["model_version", "outcome"],
 )
+SETS_TOPPED_UP = Counter(
+    "prefloop_sets_topped_up_total",
+    "Sets an adapter served short of N titles, filled with base's titles, by the set's version",
+    ["model_version"],
+)
 ENGINE_PATH = Info(
     "prefloop_inference_engine_path",
     "The CPU path serving (fp32, bf16, int8 in transformers; llama.cpp q8_0 or file) and how it was chosen",

@@ -67,12 +67,15 @@ ORDER BY min(s.served_at)
 
 
 # An interleaved set mixes titles of two versions; the set's own model_version
-# is the control (active) one, and the other version in it is the candidate.
+# is the control (active) one, and the other adapter in it is the candidate.
+# Base's titles in an adapter's set only fill it up to N (inference tops up a
+# short set): they make no set interleaved, and when chosen count for the control.
 _CANARY_QUERY = """
 WITH interleaved AS (
     SELECT s.id, s.model_version AS control,
            (SELECT min(x.model_version) FROM suggestions x
-            WHERE x.set_id = s.id AND x.model_version <> s.model_version) AS candidate
+            WHERE x.set_id = s.id AND x.model_version <> s.model_version
+              AND x.model_version <> 'base') AS candidate
     FROM suggestion_sets s
     WHERE s.served_at >= now() - make_interval(secs => %s)
 )

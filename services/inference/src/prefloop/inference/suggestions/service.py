@@ -9,10 +9,11 @@ import time
 import uuid
 
 from prefloop.inference.adapters import AdapterManager, UnknownVersion
-from prefloop.inference.engines import Engine, EngineFailed
+from prefloop.inference.engines import BASE_VERSION, Engine, EngineFailed
 from prefloop.inference.metrics import (
     INTERLEAVED_SETS,
     RAW_GENERATIONS,
+    SETS_TOPPED_UP,
     SUGGESTIONS_SERVED,
     TITLES_DROPPED,
 )
@@ -109,7 +110,10 @@ class SuggestionService:
                 self.serving.record(version, request.n, 0)
                 raise
         self.serving.record(version, request.n, len(titles))
-        return version, [(t, version) for t in titles]
+        served = [(t, version) for t in titles]
+        if request.model_version is not None or version == BASE_VERSION:
+            return version, served  # a pinned version's own titles, or base's: nothing to fall back to
+        return version, await self.topped_up(request.idea, request.n, version, served)
 
     async def _interleaved(
         self, request: SuggestionRequest, candidate: str
@@ -124,10 +128,15 @@ class SuggestionService:
         seen = {t.casefold() for t in theirs}
         titles = [(t, challenger) for t in theirs] + [(t, control) for t in ours if t.casefold() not in seen]
         INTERLEAVED_SETS.labels(candidate=challenger).inc()
-        return control, titles
+        return control, await self.topped_up(request.idea, request.n, control, titles)
 
     async def distinct_titles(self, idea: str, n: int, version: str) -> list[str]:
         return await distinct_titles(self._engine, idea, n, version, self._oversample, self._attempts)
+
+    async def topped_up(
+        self, idea: str, n: int, version: str, titles: list[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        return await topped_up(self._engine, idea, n, version, titles, self._oversample, self._attempts)
 
     async def _record(self, served: SuggestionsServed) -> None:
         # A set the feedback service never hears of could never be learned
@@ -166,3 +175,28 @@ async def distinct_titles(
             RAW_GENERATIONS.labels(outcome="cleaned" if result.changed else "clean").inc()
             titles.setdefault(result.title.casefold(), result.title)
     return list(titles.values())[:n]
+
+
+async def topped_up(
+    engine: Engine,
+    idea: str,
+    n: int,
+    version: str,
+    titles: list[tuple[str, str]],
+    oversample: int = DEFAULT_OVERSAMPLE,
+    attempts: int = DEFAULT_ATTEMPTS,
+) -> list[tuple[str, str]]:
+    """A set that `version` (an adapter) served short of n titles, filled with
+    base's: users are never shown fewer titles than base would show them. The
+    adapter's own shortfall is still what the serving record counts, so the
+    serving watch rolls back a version that keeps falling short. Each title
+    keeps the version that wrote it."""
+    missing = n - len(titles)
+    if missing <= 0:
+        return titles
+    seen = {text.casefold() for text, _ in titles}
+    # Ask base for a whole set: some of its titles may repeat the adapter's.
+    from_base = await distinct_titles(engine, idea, n, BASE_VERSION, oversample, attempts)
+    fill = [(t, BASE_VERSION) for t in from_base if t.casefold() not in seen][:missing]
+    SETS_TOPPED_UP.labels(model_version=version).inc()
+    return titles + fill
