@@ -138,7 +138,7 @@ class LoopSimulation:
         return len(self._waiting)
 
     async def titles(self, ideas: list[str], n: int, version: str) -> list[list[str]]:
-        """What the inference service would serve for each idea, concurrently (the engine batches)."""
+        """Each idea's titles from `version` alone, as a pinned request gets them (the engine batches)."""
         return await asyncio.gather(*(distinct_titles(self._engine, idea, n, version) for idea in ideas))
 
     async def serve(self, idea: str, n: int) -> list[str]:
