@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from prefloop.shared.adapters import AdapterStore
 from prefloop.shared.models import DEFAULT_BASE_MODEL, resolve_base_model
 
 
@@ -56,3 +57,13 @@ def make_lora_adapter(base_dir: Path, out_dir: Path, rank: int = 4, seed: int = 
     )
     peft_model.save_pretrained(out_dir)
     return out_dir
+
+
+@pytest.fixture(scope="module")
+def v1_v2_store(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> AdapterStore:
+    """An adapter store holding v1 and v2, both a tiny LoRA on the tiny model."""
+    store = AdapterStore(tmp_path_factory.mktemp("store"))
+    adapter = make_lora_adapter(tiny_model_dir, tmp_path_factory.mktemp("lora"))
+    for version in ("v1", "v2"):
+        store.write(version, adapter, parent=None, base_model="tiny")
+    return store

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from pathlib import Path
-
-import pytest
 
 from prefloop.inference.adapters import AdapterManager
 from prefloop.inference.adapters.events import TargetState, fold
@@ -16,7 +13,6 @@ from prefloop.inference.suggestions.models import SuggestionRequest
 from prefloop.inference.suggestions.service import SuggestionService
 from prefloop.shared.adapters import AdapterStore
 from prefloop.shared.events import AdapterEvent, AdapterEventType, SuggestionsServed
-from tests.conftest import make_lora_adapter
 from tests.unit.fakes import FakeEngine, FakePublisher
 
 
@@ -36,19 +32,10 @@ def test_fold_follows_activation_canary_and_rollback() -> None:
     assert fold(with_canary, [event(AdapterEventType.PUBLISHED, "v3")]) == with_canary
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> AdapterStore:
-    store = AdapterStore(tmp_path_factory.mktemp("store"))
-    adapter = make_lora_adapter(tiny_model_dir, tmp_path_factory.mktemp("lora"))
-    for version in ("v1", "v2"):
-        store.write(version, adapter, parent=None, base_model="tiny")
-    return store
-
-
-def test_every_request_under_a_full_canary_gets_an_interleaved_blind_set(store: AdapterStore) -> None:
+def test_every_request_under_a_full_canary_gets_an_interleaved_blind_set(v1_v2_store: AdapterStore) -> None:
     async def scenario() -> None:
         engine, publisher = FakeEngine(), FakePublisher()
-        manager = AdapterManager(engine, store, "tiny", max_rank=16)
+        manager = AdapterManager(engine, v1_v2_store, "tiny", max_rank=16)
         await manager.activate("v1")
         assert await manager.start_canary("v2", 1.0)
         service = SuggestionService(engine, manager, publisher, rng=random.Random(0))
@@ -63,10 +50,10 @@ def test_every_request_under_a_full_canary_gets_an_interleaved_blind_set(store: 
     asyncio.run(scenario())
 
 
-def test_pinned_requests_and_a_zero_fraction_are_not_interleaved(store: AdapterStore) -> None:
+def test_pinned_requests_and_a_zero_fraction_are_not_interleaved(v1_v2_store: AdapterStore) -> None:
     async def scenario() -> None:
         engine, publisher = FakeEngine(), FakePublisher()
-        manager = AdapterManager(engine, store, "tiny", max_rank=16)
+        manager = AdapterManager(engine, v1_v2_store, "tiny", max_rank=16)
         await manager.start_canary("v2", 1.0)
         service = SuggestionService(engine, manager, publisher, rng=random.Random(0))
         await service.suggest(SuggestionRequest(idea="x", n=4, model_version="base"))
@@ -79,10 +66,10 @@ def test_pinned_requests_and_a_zero_fraction_are_not_interleaved(store: AdapterS
     asyncio.run(scenario())
 
 
-def test_ending_the_canary_releases_its_adapter(store: AdapterStore) -> None:
+def test_ending_the_canary_releases_its_adapter(v1_v2_store: AdapterStore) -> None:
     async def scenario() -> None:
         engine = FakeEngine()
-        manager = AdapterManager(engine, store, "tiny", max_rank=16)
+        manager = AdapterManager(engine, v1_v2_store, "tiny", max_rank=16)
         await manager.start_canary("v2", 0.5)
         assert "v2" in engine.loaded
         await manager.stop_canary("v1")  # not the canary: nothing happens
@@ -94,10 +81,10 @@ def test_ending_the_canary_releases_its_adapter(store: AdapterStore) -> None:
     asyncio.run(scenario())
 
 
-def test_a_canary_fraction_sends_roughly_that_share_of_requests(store: AdapterStore) -> None:
+def test_a_canary_fraction_sends_roughly_that_share_of_requests(v1_v2_store: AdapterStore) -> None:
     async def scenario() -> None:
         engine, publisher = FakeEngine(), FakePublisher()
-        manager = AdapterManager(engine, store, "tiny", max_rank=16)
+        manager = AdapterManager(engine, v1_v2_store, "tiny", max_rank=16)
         await manager.start_canary("v2", 0.25)
         service = SuggestionService(engine, manager, publisher, rng=random.Random(3))
         for _ in range(200):

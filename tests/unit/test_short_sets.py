@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from pathlib import Path
-
-import pytest
 
 from prefloop.inference.adapters import AdapterManager
 from prefloop.inference.suggestions.models import SuggestionRequest, SuggestionSetOut
 from prefloop.inference.suggestions.service import SuggestionService
 from prefloop.shared.adapters import AdapterStore
 from prefloop.shared.events import SuggestionsServed
-from tests.conftest import make_lora_adapter
 from tests.unit.fakes import FakeEngine, FakePublisher
 
 # v1 writes one usable title however often it is asked; base writes five.
@@ -29,15 +25,6 @@ OUTPUTS = {
         "Octopus IQ Test",
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> AdapterStore:
-    store = AdapterStore(tmp_path_factory.mktemp("store"))
-    adapter = make_lora_adapter(tiny_model_dir, tmp_path_factory.mktemp("lora"))
-    for version in ("v1", "v2"):
-        store.write(version, adapter, parent=None, base_model="tiny")
-    return store
 
 
 def suggest(
@@ -58,8 +45,10 @@ def suggest(
     return asyncio.run(scenario())
 
 
-def test_a_short_adapter_set_is_filled_with_base_titles(store: AdapterStore) -> None:
-    response, served, service = suggest(store, SuggestionRequest(idea="why octopuses are so smart", n=4))
+def test_a_short_adapter_set_is_filled_with_base_titles(v1_v2_store: AdapterStore) -> None:
+    response, served, service = suggest(
+        v1_v2_store, SuggestionRequest(idea="why octopuses are so smart", n=4)
+    )
     assert response.model_version == "v1"
     writers = {s.text: s.model_version for s in served.suggestions}
     assert len(writers) == 4
@@ -68,14 +57,16 @@ def test_a_short_adapter_set_is_filled_with_base_titles(store: AdapterStore) -> 
     assert service.serving.view() == {"v1": {"full": 0, "short": 1, "failed": 0}}  # the watch sees v1's own
 
 
-def test_a_pinned_version_is_served_as_it_is(store: AdapterStore) -> None:
+def test_a_pinned_version_is_served_as_it_is(v1_v2_store: AdapterStore) -> None:
     request = SuggestionRequest(idea="why octopuses are so smart", n=4, model_version="v1")
-    response, served, _ = suggest(store, request)
+    response, served, _ = suggest(v1_v2_store, request)
     assert [s.text for s in response.suggestions] == ["Octopus Minds Are Alien"]
     assert [s.model_version for s in served.suggestions] == ["v1"]
 
 
-def test_a_short_interleaved_set_is_filled_with_base_titles(store: AdapterStore) -> None:
-    _, served, _ = suggest(store, SuggestionRequest(idea="why octopuses are so smart", n=4), canary="v2")
+def test_a_short_interleaved_set_is_filled_with_base_titles(v1_v2_store: AdapterStore) -> None:
+    _, served, _ = suggest(
+        v1_v2_store, SuggestionRequest(idea="why octopuses are so smart", n=4), canary="v2"
+    )
     # v2 wrote two, v1's one repeated v2's, base filled the other two
     assert sorted(s.model_version for s in served.suggestions) == ["base", "base", "v2", "v2"]
