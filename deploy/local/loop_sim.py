@@ -275,6 +275,7 @@ def _rate(result: BenchmarkResult | None) -> dict[str, Any]:
         "win_rate_interval": [interval.lower, interval.upper] if interval else None,
         "duels": len(result.duels) if result else 0,
         "ideas": len({d.idea for d in result.duels}) if result else 0,
+        "never_taken": list(result.never_taken) if result else None,  # base's titles, the version's
     }
 
 

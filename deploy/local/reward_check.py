@@ -43,7 +43,7 @@ from prefloop.simulator.ideas import split_ideas
 from prefloop.simulator.settings import SimulatorSettings
 from prefloop.simulator.taste_family import Preference, taste_named
 from prefloop.simulator.traffic import simulated_users
-from prefloop.simulator.users import Shown, acceptable
+from prefloop.simulator.users import Shown, users_order
 from prefloop.trainer.pairs.builder import Pair, build_pairs, idea_hash
 from prefloop.trainer.training.reward import TitleReward
 from prefloop.trainer.training.split import assign_sides
@@ -117,15 +117,6 @@ def users_pairs(shown: dict[str, list[str]], taste: Preference, events: int, see
 def score_order(idea: str, a: str, b: str, taste: Preference) -> float:
     """> 0 when the taste's score puts a first, < 0 for b, 0 for a tie."""
     return taste.score(idea, a) - taste.score(idea, b)
-
-
-def users_order(idea: str, a: str, b: str, taste: Preference) -> float:
-    """The order the users act on: a title they never take (not about the idea,
-    or the prompt's own words) comes after one they might, whatever its score."""
-    a_ok, b_ok = acceptable(idea, a), acceptable(idea, b)
-    if a_ok != b_ok:
-        return 1.0 if a_ok else -1.0
-    return score_order(idea, a, b, taste)
 
 
 def agreement(

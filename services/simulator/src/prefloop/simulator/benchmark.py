@@ -3,12 +3,14 @@ it never trained on?
 
 For every held-out idea, one title from the base model and one from the
 version (both pinned through the inference API, so exactly what users would
-be served), judged blind by the taste: the higher score wins, an equal score
-is a coin flip (a person who likes both equally picks either). Reported with
-a 95% interval resampled by idea (several draws of one idea are not
-independent: they are resampled together), the share of ties and the mean
-taste score of each side, as the hand-labelled reference reported its 68%
-over 50 ideas.
+be served), judged blind as the users would: a title they never take (not
+about the idea, or the prompt's own words) loses to one they might, and a
+side that served no title loses; otherwise the taste's higher score wins, and
+an equal score is a coin flip (a person who likes both equally picks either).
+Reported with a 95% interval resampled by idea (several draws of one idea are
+not independent: they are resampled together), the share of ties, the titles
+each side served that users never take, and the mean taste score of each
+side, as the hand-labelled reference reported its 68% over 50 ideas.
 
 Ties matter: a base title that already scores the taste's best cannot be
 beaten, only matched, so many ties cap the reachable win rate (all decided
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from prefloop.shared.statistics import Interval, bootstrap_by_group
 from prefloop.simulator.taste import Taste
 from prefloop.simulator.taste_family import Preference
+from prefloop.simulator.users import acceptable, users_order
 
 BASE = "base"
 
@@ -34,15 +37,12 @@ TitleSource = Callable[[str, str], str | None]
 @dataclass(frozen=True)
 class Duel:
     idea: str
-    base_title: str
-    version_title: str
-    base_score: float
-    version_score: float
+    base_title: str | None  # None: that side served no title, and loses
+    version_title: str | None
+    base_score: float | None  # the taste's score of the title, when there is one
+    version_score: float | None
     version_won: bool
-
-    @property
-    def tie(self) -> bool:
-        return self.base_score == self.version_score
+    tie: bool  # users like both alike: decided by a coin
 
 
 @dataclass
@@ -60,6 +60,19 @@ class BenchmarkResult:
     @property
     def ties(self) -> int:
         return sum(d.tie for d in self.duels)
+
+    @property
+    def never_taken(self) -> tuple[int, int]:
+        """How many of base's and of the version's titles users never take
+        (off the idea, the prompt's own words, or none served)."""
+
+        def taken(idea: str, title: str | None) -> bool:
+            return title is not None and acceptable(idea, title)
+
+        return (
+            sum(not taken(d.idea, d.base_title) for d in self.duels),
+            sum(not taken(d.idea, d.version_title) for d in self.duels),
+        )
 
     @property
     def reachable_rate(self) -> float:
@@ -82,16 +95,33 @@ def run_benchmark(
     result = BenchmarkResult(version)
     for idea in ideas:
         base_title, version_title = titles(idea, BASE), titles(idea, version)
-        if base_title is None or version_title is None:
+        if base_title is None and version_title is None:
             result.skipped += 1
             continue
-        base_score, version_score = taste.score(idea, base_title), taste.score(idea, version_title)
-        won = version_score > base_score if version_score != base_score else coin.random() < 0.5
-        result.duels.append(Duel(idea, base_title, version_title, base_score, version_score, won))
-    if result.duels:
-        result.base_mean_score = sum(d.base_score for d in result.duels) / len(result.duels)
-        result.version_mean_score = sum(d.version_score for d in result.duels) / len(result.duels)
+        result.duels.append(_duel(idea, base_title, version_title, taste, coin))
+    base_scores = [d.base_score for d in result.duels if d.base_score is not None]
+    version_scores = [d.version_score for d in result.duels if d.version_score is not None]
+    result.base_mean_score = sum(base_scores) / len(base_scores) if base_scores else 0.0
+    result.version_mean_score = sum(version_scores) / len(version_scores) if version_scores else 0.0
     return result
+
+
+def _duel(
+    idea: str, base_title: str | None, version_title: str | None, taste: Preference, coin: random.Random
+) -> Duel:
+    if base_title is None or version_title is None:
+        order = 1.0 if base_title is None else -1.0  # a side that served nothing loses
+    else:
+        order = users_order(idea, version_title, base_title, taste)
+    return Duel(
+        idea,
+        base_title,
+        version_title,
+        None if base_title is None else taste.score(idea, base_title),
+        None if version_title is None else taste.score(idea, version_title),
+        version_won=order > 0 if order != 0 else coin.random() < 0.5,
+        tie=order == 0,
+    )
 
 
 def summary(result: BenchmarkResult, examples: int = 3) -> str:
@@ -108,6 +138,8 @@ def summary(result: BenchmarkResult, examples: int = 3) -> str:
         f"{result.version} vs base {duels}: "
         f"win rate {i.rate:.1%} (95% CI by idea {i.lower:.1%}–{i.upper:.1%}), {result.skipped} skipped",
         f"ties {result.ties} (coin-flipped; winning every other duel would give {result.reachable_rate:.1%})",
+        f"titles users never take (off the idea, the prompt's words, or none served): "
+        f"base {result.never_taken[0]}, {result.version} {result.never_taken[1]}",
         f"mean taste score: base {result.base_mean_score:+.2f}, "
         f"{result.version} {result.version_mean_score:+.2f}",
     ]

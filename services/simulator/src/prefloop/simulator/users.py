@@ -28,6 +28,16 @@ def acceptable(idea: str, title: str) -> bool:
     return not terms or bool(terms & set(words(title)))
 
 
+def users_order(idea: str, a: str, b: str, taste: Preference) -> float:
+    """> 0 when users would rather take a than b, < 0 for b, 0 when they like both
+    alike: a title they never take comes after one they might, whatever its score;
+    otherwise the taste's score decides."""
+    a_ok, b_ok = acceptable(idea, a), acceptable(idea, b)
+    if a_ok != b_ok:
+        return 1.0 if a_ok else -1.0
+    return taste.score(idea, a) - taste.score(idea, b)
+
+
 @dataclass(frozen=True)
 class Shown:
     id: str
