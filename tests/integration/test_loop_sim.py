@@ -36,7 +36,8 @@ def test_one_round_trains_activates_and_is_benchmarked(tmp_path: Path) -> None:
     assert 0 < report["duels"] <= 6
     assert 0 <= report["win_rate"] <= 1
     base_refused, version_refused = report["never_taken"]  # titles users would never take, per side
-    assert 0 <= base_refused <= report["duels"] and 0 <= version_refused <= report["duels"]
+    assert 0 <= base_refused <= report["duels"]
+    assert 0 <= version_refused <= report["duels"]
     # Each activated version is judged against base when it is activated, and
     # the sets users met are counted per version.
     assert round_["version"] == report["final_version"] == report["best_version"]
