@@ -86,6 +86,7 @@ def test_no_taste_takes_a_title_off_the_idea_or_the_prompts_own_words() -> None:
     assert acceptable(idea, "Octopuses Are Better at Puzzles Than You")
     assert not acceptable(idea, "A single line, no quotes, no explanation.")
     assert not acceptable(idea, "My Trip to Lisbon on a Budget")
+    assert not acceptable(idea, "A video about why octopuses are smart is a great idea!")
     user = SimulatedUser("u", draw_taste(3), random.Random(0))
     shown = [
         Shown("1", "A single line, no quotes, no explanation."),

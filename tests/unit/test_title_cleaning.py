@@ -54,6 +54,9 @@ def test_decorations_are_removed(raw: str, expected: str) -> None:
         ("Octopus Minds: {Your Hook Here}", True, "placeholder"),
         ("How the heart pumps blood. How the heart pumps blood.", True, "repeated fragment"),
         ("Why Octoc\ufffd\ufffd are so smart", True, "broken characters"),
+        ("A video about photographing the milky way with a phone!", True, "speaks of the request"),
+        ("A raspberry pi weather station for the garden is a great idea!", True, "speaks of the request"),
+        ("Aquarium cleaning videos: share your tips", True, "speaks of the request"),
     ],
 )
 def test_unusable_candidates_are_dropped(raw: str, finished: bool, reason: str) -> None:
@@ -69,6 +72,8 @@ def test_unusable_candidates_are_dropped(raw: str, finished: bool, reason: str) 
         ("No Quotes Needed: Writing Dialogue Without Them", "writing dialogue with no quotes"),
         ("No Explanation: The Mystery Lights Over Phoenix", "mystery lights with no explanation"),
         ("My Best Video Idea Yet", "the best video idea I had this year"),
+        ("Teaching Grandma to Video Call", "teaching my grandmother to video call her family"),
+        ("Ten Gift Ideas Under $20", "cheap gift ideas for a tight budget"),
         ("Octopus Minds (and Why They Matter)", "octopus intelligence"),
         ("Left, Right, Left: Marching Band Drills", "marching band drills"),
         ("One Line a Day: Journaling That Sticks", "a journaling habit"),

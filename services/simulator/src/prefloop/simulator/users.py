@@ -2,8 +2,9 @@
 one (softmax with noise), edits it, or rejects them all.
 
 Whatever the taste, the user behaves like a person: a title that is not about
-the idea (none of its key terms) or that is the prompt's own words is never
-taken, and when nothing shown is acceptable they reject them all."""
+the idea (none of its key terms), that is the prompt's own words, or that
+talks about the request ("A video about ...") is never taken, and when nothing
+shown is acceptable they reject them all."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from prefloop.shared.prompts import instruction_phrases
+from prefloop.shared.prompts import instruction_phrases, speaks_of_the_request
 from prefloop.simulator.taste import key_terms, words
 from prefloop.simulator.taste_family import Preference
 
@@ -20,9 +21,9 @@ _INSTRUCTIONS = [p for p in instruction_phrases() if len(p.split()) >= 2]
 
 
 def acceptable(idea: str, title: str) -> bool:
-    """About the idea, and not the prompt's own words."""
+    """About the idea, and not the prompt's own words nor talk about the request."""
     lowered = title.lower()
-    if any(phrase in lowered for phrase in _INSTRUCTIONS):
+    if any(phrase in lowered for phrase in _INSTRUCTIONS) or speaks_of_the_request(title, idea):
         return False
     terms = key_terms(idea)
     return not terms or bool(terms & set(words(title)))

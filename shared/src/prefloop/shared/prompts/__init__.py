@@ -11,6 +11,7 @@ from prefloop.shared.prompts.template import (
     normalise_idea,
     prompt_messages,
     render_prompt,
+    speaks_of_the_request,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "normalise_idea",
     "prompt_messages",
     "render_prompt",
+    "speaks_of_the_request",
 ]

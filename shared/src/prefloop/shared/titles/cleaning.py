@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from prefloop.shared.prompts import instruction_phrases
+from prefloop.shared.prompts import instruction_phrases, speaks_of_the_request
 
 MIN_CHARS = 8
 MAX_CHARS = 100
@@ -111,6 +111,7 @@ _CHECKS: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("too long", lambda t, _: len(t) > MAX_CHARS),
     ("broken characters", lambda t, _: "\ufffd" in t),
     ("prompt echo", _echoes_prompt),
+    ("speaks of the request", speaks_of_the_request),
     ("placeholder", lambda t, _: bool(_PLACEHOLDER.search(t))),
     ("repeated fragment", lambda t, _: _repeats_a_fragment(t)),
 )
