@@ -19,6 +19,7 @@ from prefloop.shared.titles import clean_title
         ("“Winter Sourdough Rescue”", "Winter Sourdough Rescue"),
         ('How about this: "Rebuilding a Legacy Bike', "Rebuilding a Legacy Bike"),
         ("Here's one: Reviving a Rusty Road Bike", "Reviving a Rusty Road Bike"),
+        ("<<Setting Up a Shrimp Tank: Where to Start>>>", "Setting Up a Shrimp Tank: Where to Start"),
     ],
 )
 def test_decorations_are_removed(raw: str, expected: str) -> None:

@@ -29,6 +29,8 @@ _LEAD_IN = re.compile(
     re.IGNORECASE,
 )
 _QUOTES = "\"'“”‘’«»"
+# "<<Title>>": a title in doubled angle brackets, as quotes; a single pair stays a placeholder.
+_ANGLE_QUOTED = re.compile(r"^<<+\s*(.*?)\s*>>+$")
 _CHATTER = re.compile(
     r"^(sure|here'?s|here is|here are|certainly|of course|absolutely|okay|ok\b|great|"
     r"i\b|i'm|i’m|i've|as an|your (video )?title|the title|this title|video idea|"
@@ -132,6 +134,7 @@ def _strip_decorations(line: str) -> str:
         line = _PREFIX.sub("", line, count=1)
         line = _LEAD_IN.sub("", line, count=1)
         line = _MARKDOWN.sub("", line).strip()
+        line = _ANGLE_QUOTED.sub(r"\1", line)
         if len(line) >= 2 and line[0] in _QUOTES and line[-1] in _QUOTES:
             line = line[1:-1].strip()
     return line.strip(_QUOTES + " ").strip()
