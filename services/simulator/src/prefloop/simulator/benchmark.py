@@ -128,6 +128,7 @@ def summary(result: BenchmarkResult, examples: int = 3) -> str:
     if not result.duels:
         return f"{result.version}: no duels (skipped {result.skipped})"
     i = result.interval()
+    base_never_taken, version_never_taken = result.never_taken
     ideas = len({d.idea for d in result.duels})
     duels = (
         f"on {ideas} held-out ideas"
@@ -139,7 +140,7 @@ def summary(result: BenchmarkResult, examples: int = 3) -> str:
         f"win rate {i.rate:.1%} (95% CI by idea {i.lower:.1%}–{i.upper:.1%}), {result.skipped} skipped",
         f"ties {result.ties} (coin-flipped; winning every other duel would give {result.reachable_rate:.1%})",
         f"titles users never take (off the idea, the prompt's words, or none served): "
-        f"base {result.never_taken[0]}, {result.version} {result.never_taken[1]}",
+        f"base {base_never_taken}, {result.version} {version_never_taken}",
         f"mean taste score: base {result.base_mean_score:+.2f}, "
         f"{result.version} {result.version_mean_score:+.2f}",
     ]

@@ -13,7 +13,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from prefloop.shared.prompts import instruction_phrases, speaks_of_the_request
+from prefloop.shared.prompts import instruction_phrases
+from prefloop.shared.titles import speaks_of_the_request
 from prefloop.simulator.taste import key_terms, words
 from prefloop.simulator.taste_family import Preference
 

@@ -11,7 +11,6 @@ from prefloop.shared.prompts.template import (
     normalise_idea,
     prompt_messages,
     render_prompt,
-    speaks_of_the_request,
 )
 
 __all__ = [
@@ -21,5 +20,4 @@ __all__ = [
     "normalise_idea",
     "prompt_messages",
     "render_prompt",
-    "speaks_of_the_request",
 ]

@@ -26,21 +26,6 @@ def instruction_phrases() -> list[str]:
     return [p for p in phrases if len(p.split()) >= 2 or p == TITLE_LABEL.lower()]
 
 
-_LABEL_WORDS = IDEA_LABEL.lower().split()
-
-
-def speaks_of_the_request(title: str, idea: str) -> bool:
-    """A word of the idea's label ("video", "idea", or its plural) that the idea
-    itself does not use: the model describing the request ("A video about bees
-    in a hive.", "... is a great idea!") instead of writing a title for it."""
-
-    def label_words(text: str) -> set[str]:
-        found = set(re.findall(r"[a-z]+", text.lower()))
-        return {w for w in _LABEL_WORDS if w in found or f"{w}s" in found}
-
-    return bool(label_words(title) - label_words(idea))
-
-
 def normalise_idea(idea: str) -> str:
     """Collapse whitespace and case so the same idea hashes the same way."""
     return re.sub(r"\s+", " ", idea).strip().lower()

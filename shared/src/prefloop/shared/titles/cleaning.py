@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from prefloop.shared.prompts import instruction_phrases, speaks_of_the_request
+from prefloop.shared.prompts import IDEA_LABEL, instruction_phrases
 
 MIN_CHARS = 8
 MAX_CHARS = 100
@@ -57,6 +57,9 @@ _ECHOES = [
         else [clause[i : i + ECHO_RUN] for i in range(len(clause) - ECHO_RUN + 1)]
     )
 ]
+# Each word of the idea's label on its own ("video", "idea"): the model describing the
+# request ("A video about bees in a hive.", "... is a great idea!") instead of titling it.
+_LABEL_WORDS = [[word] for word in _WORD.findall(IDEA_LABEL.casefold())]
 REPEAT_WORDS = 3  # a run of this many words said twice in one title is a repetition
 
 
@@ -77,12 +80,23 @@ def _contains(words: list[str], phrase: list[str]) -> bool:
     )
 
 
+def _says_unless_the_idea_does(title: str, idea: str, phrases: list[list[str]]) -> bool:
+    words, idea_words = _words(title), _words(idea)
+    return any(_contains(words, phrase) and not _contains(idea_words, phrase) for phrase in phrases)
+
+
 def _echoes_prompt(title: str, idea: str) -> bool:
     """A clause of the prompt's instructions, or three words in a row of a long
     one, anywhere in the title, unless the idea says it too (an idea about
     drawing with a single line)."""
-    words, idea_words = _words(title), _words(idea)
-    return any(_contains(words, echo) and not _contains(idea_words, echo) for echo in _ECHOES)
+    return _says_unless_the_idea_does(title, idea, _ECHOES)
+
+
+def speaks_of_the_request(title: str, idea: str) -> bool:
+    """A word of the idea's label ("video", "idea", or its plural) that the idea
+    itself does not use ("Teaching Grandma to Video Call" stays for an idea
+    about video calls)."""
+    return _says_unless_the_idea_does(title, idea, _LABEL_WORDS)
 
 
 def _repeats_a_fragment(title: str) -> bool:
