@@ -76,6 +76,9 @@ class RoundOutcome:
     win_rate_interval: list[float] | None = None
     # the gate's health draws: candidate, base and parent, with why drafts were dropped
     health: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # what the gate weighed beside health: the reward model's duels against the parent,
+    # and preference accuracy on users' held-out pairs (candidate and active version)
+    gate: dict[str, Any] = field(default_factory=dict)
     phase_seconds: dict[str, float] = field(default_factory=dict)  # where the round's time went
 
 
@@ -200,6 +203,7 @@ class LoopSimulation:
             refusal,
             result.trained.sampled_pairs,
             health=metrics.get("health", {}),
+            gate={key: metrics[key] for key in ("duels", "gate") if key in metrics},
             phase_seconds=metrics["seconds"],
         )
         if refusal is not None:

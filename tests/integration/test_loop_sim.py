@@ -33,6 +33,12 @@ def test_one_round_trains_activates_and_is_benchmarked(tmp_path: Path) -> None:
     # n=2: an accept gives one pair, an edit two, a rejection none
     assert 1 <= round_["train_pairs"] + round_["held_out_pairs"] <= 12
     assert round_["refusal"] is None
+    # What the gate weighed: users' held-out pairs whenever there are any (and
+    # the reward model's duels once one is credible, not after 6 events).
+    assert "duels" not in round_["gate"]
+    assert ("gate" in round_["gate"]) == (round_["held_out_pairs"] > 0)
+    if round_["held_out_pairs"]:
+        assert round_["gate"]["gate"]["candidate"]["pairs"] == round_["held_out_pairs"]
     assert 0 < report["duels"] <= 6
     assert 0 <= report["win_rate"] <= 1
     base_refused, version_refused = report["never_taken"]  # titles users would never take, per side
