@@ -50,3 +50,17 @@ def test_a_set_still_short_after_every_attempt_counts_as_short() -> None:
     assert len(drafts.calls) == 3
     health = generation_health(sets, set_size=2)
     assert (health.full_sets, health.usable, health.sampled) == (0, 1, 2 + 2 + 3)
+
+
+def test_a_near_copy_counts_as_a_repeat_and_leaves_its_set_short() -> None:
+    drafts = ScriptedDrafts(
+        [
+            "The Ultimate Guide to Fixing Your Sourdough Starters!",
+            "The Ultimate Guide to Fixing Sourdough Starters!",
+        ]
+        + [None] * 100
+    )
+    sets = draw_sets(drafts, ["idea"], set_size=2, oversample=0, attempts=2)
+    assert sets[0].titles == ["The Ultimate Guide to Fixing Your Sourdough Starters!"]
+    health = generation_health(sets, set_size=2)
+    assert (health.full_sets, health.usable, health.repeats) == (0, 2, 1)

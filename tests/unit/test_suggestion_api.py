@@ -122,6 +122,22 @@ def test_titles_are_cleaned_deduplicated_and_retried(tmp_path: Path, publisher: 
     assert len(engine.generated_with) == 3  # two retries looking for a third distinct title
 
 
+def test_a_near_copy_of_a_title_does_not_fill_a_set(tmp_path: Path, publisher: FakePublisher) -> None:
+    engine = FakeEngine(
+        outputs=[
+            "The Ultimate Guide to Fixing Your Sourdough Starters!",
+            "The Ultimate Guide to Fixing Sourdough Starters!",
+            "Why Sourdough Starters Die in Winter",
+        ]
+    )
+    with _client(tmp_path, engine, publisher) as client:
+        body = client.post("/v1/suggestions", json={"idea": "ok", "n": 3}).json()
+    assert [s["text"] for s in body["suggestions"]] == [
+        "The Ultimate Guide to Fixing Your Sourdough Starters!",
+        "Why Sourdough Starters Die in Winter",
+    ]
+
+
 def test_no_usable_title_is_a_503(tmp_path: Path, publisher: FakePublisher) -> None:
     with _client(tmp_path, FakeEngine(outputs=["Sure!", ""]), publisher) as client:
         response = client.post("/v1/suggestions", json={"idea": "ok"})

@@ -2,6 +2,7 @@
 the inference service (what users see) and the trainer (the health gate)."""
 
 from prefloop.shared.titles.cleaning import DROP_REASONS, CleanResult, clean_title, speaks_of_the_request
+from prefloop.shared.titles.distinct import distinct, is_new, new_titles, same_title
 from prefloop.shared.titles.sampling import DEFAULT_SAMPLING, TitleSampling
 
 __all__ = [
@@ -10,5 +11,9 @@ __all__ = [
     "CleanResult",
     "TitleSampling",
     "clean_title",
+    "distinct",
+    "is_new",
+    "new_titles",
+    "same_title",
     "speaks_of_the_request",
 ]

@@ -28,7 +28,7 @@ from prefloop.shared.events import SUGGESTIONS, ServedSuggestion, SuggestionsSer
 from prefloop.shared.http import Conflict, NotFound, ServiceUnavailable
 from prefloop.shared.kafka import EventPublisher
 from prefloop.shared.prompts import PROMPT_TEMPLATE_VERSION
-from prefloop.shared.titles import clean_title
+from prefloop.shared.titles import clean_title, is_new, new_titles
 from prefloop.shared.titles.retries import DEFAULT_ATTEMPTS, DEFAULT_OVERSAMPLE, attempt_rows
 
 log = logging.getLogger(__name__)
@@ -125,8 +125,7 @@ class SuggestionService:
                 self.distinct_titles(request.idea, request.n - from_candidate, control),
                 self.distinct_titles(request.idea, from_candidate, challenger),
             )
-        seen = {t.casefold() for t in theirs}
-        titles = [(t, challenger) for t in theirs] + [(t, control) for t in ours if t.casefold() not in seen]
+        titles = [(t, challenger) for t in theirs] + [(t, control) for t in new_titles(ours, theirs)]
         INTERLEAVED_SETS.labels(candidate=challenger).inc()
         return control, await self.topped_up(request.idea, request.n, control, titles)
 
@@ -160,7 +159,7 @@ async def distinct_titles(
 ) -> list[str]:
     """Oversample and retry until n distinct clean titles, or attempts run out."""
     prompt = engine.render_prompt(idea)
-    titles: dict[str, str] = {}
+    titles: list[str] = []
     for attempt in range(attempts):
         missing = n - len(titles)
         if missing <= 0:
@@ -173,8 +172,9 @@ async def distinct_titles(
                 TITLES_DROPPED.labels(reason=result.reason).inc()
                 continue
             RAW_GENERATIONS.labels(outcome="cleaned" if result.changed else "clean").inc()
-            titles.setdefault(result.title.casefold(), result.title)
-    return list(titles.values())[:n]
+            if is_new(result.title, titles):
+                titles.append(result.title)
+    return titles[:n]
 
 
 async def topped_up(
@@ -194,9 +194,8 @@ async def topped_up(
     missing = n - len(titles)
     if missing <= 0:
         return titles
-    seen = {text.casefold() for text, _ in titles}
     # Ask base for a whole set: some of its titles may repeat the adapter's.
     from_base = await distinct_titles(engine, idea, n, BASE_VERSION, oversample, attempts)
-    fill = [(t, BASE_VERSION) for t in from_base if t.casefold() not in seen][:missing]
+    fill = [(t, BASE_VERSION) for t in new_titles(from_base, [text for text, _ in titles])][:missing]
     SETS_TOPPED_UP.labels(model_version=version).inc()
     return titles + fill

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prefloop.shared.prompts import render_prompt
-from prefloop.shared.titles import DEFAULT_SAMPLING, TitleSampling, clean_title
+from prefloop.shared.titles import DEFAULT_SAMPLING, TitleSampling, clean_title, distinct, is_new
 from prefloop.shared.titles.cleaning import CleanResult
 from prefloop.shared.titles.decoding import sample_new_tokens
 from prefloop.shared.titles.retries import DEFAULT_ATTEMPTS, DEFAULT_OVERSAMPLE, attempt_rows
@@ -41,8 +41,9 @@ class GenerationHealth:
     # Why drafts were dropped (cleaning's reason: count), most frequent first:
     # what an operator reads to see how a refused candidate broke.
     dropped: dict[str, int] = field(default_factory=dict)
-    # Usable drafts that repeat a title already drawn for their set: a policy
-    # collapsing onto one title writes usable drafts yet fills no set.
+    # Usable drafts that repeat a title already drawn for their set (the same
+    # title to a reader, `prefloop.shared.titles.distinct`): a policy collapsing
+    # onto one title writes usable drafts yet fills no set.
     repeats: int = 0
 
     @property
@@ -93,7 +94,7 @@ def draw_sets(
     `set_size` titles; every set's attempt is drawn in one batch. Attempt k
     uses `seed + k`, so versions compared with the same seed share their
     first attempt's random draws."""
-    found: list[dict[str, str]] = [{} for _ in ideas]
+    found: list[list[str]] = [[] for _ in ideas]
     drafts: list[list[CleanResult]] = [[] for _ in ideas]
     for attempt in range(attempts):
         rows = [attempt_rows(set_size - len(titles), oversample, attempt) for titles in found]
@@ -102,16 +103,16 @@ def draw_sets(
             break
         for owner, cleaned in zip(owners, draft([ideas[i] for i in owners], seed + attempt), strict=True):
             drafts[owner].append(cleaned)
-            if cleaned.title is not None:
-                found[owner].setdefault(cleaned.title.casefold(), cleaned.title)
-    return [DrawnSet(list(titles.values())[:set_size], d) for titles, d in zip(found, drafts, strict=True)]
+            if cleaned.title is not None and is_new(cleaned.title, found[owner]):
+                found[owner].append(cleaned.title)
+    return [DrawnSet(titles[:set_size], d) for titles, d in zip(found, drafts, strict=True)]
 
 
 def generation_health(sets: Sequence[DrawnSet], set_size: int) -> GenerationHealth:
     """Health of the sets `draw_sets` drew."""
     flat = [cleaned for drawn in sets for cleaned in drawn.drafts]
     dropped = Counter(cleaned.reason for cleaned in flat if cleaned.title is None)
-    usable_per_set = [[c.title.casefold() for c in drawn.drafts if c.title is not None] for drawn in sets]
+    usable_per_set = [[c.title for c in drawn.drafts if c.title is not None] for drawn in sets]
     return GenerationHealth(
         usable=len(flat) - dropped.total(),
         sampled=len(flat),
@@ -119,7 +120,7 @@ def generation_health(sets: Sequence[DrawnSet], set_size: int) -> GenerationHeal
         sets=len(sets),
         set_size=set_size,
         dropped=dict(dropped.most_common()),
-        repeats=sum(len(titles) - len(set(titles)) for titles in usable_per_set),
+        repeats=sum(len(titles) - len(distinct(titles)) for titles in usable_per_set),
     )
 
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from prefloop.shared.prompts import normalise_idea
+from prefloop.shared.titles import distinct
 from prefloop.trainer.training.reward import Pair, TitleReward
 
 
@@ -70,11 +71,7 @@ def reward_duels(
 
 def _distinct_usable(titles: Sequence[str | None]) -> list[str]:
     """The titles a user would be shown, in the order drawn: usable, each once."""
-    seen: dict[str, str] = {}
-    for title in titles:
-        if title is not None:
-            seen.setdefault(title.casefold(), title)
-    return list(seen.values())
+    return distinct(title for title in titles if title is not None)
 
 
 def ranked_pairs(
