@@ -63,7 +63,8 @@ _LABEL_WORDS = [[word] for word in _WORD.findall(IDEA_LABEL.casefold())]
 REPEAT_WORDS = 3  # a run of this many words said twice in one title is a repetition
 
 
-def _words(text: str) -> list[str]:
+def words(text: str) -> list[str]:
+    """The text's words, case folded: what the cleaning rules and `distinct` compare."""
     return _WORD.findall(text.casefold())
 
 
@@ -81,8 +82,8 @@ def _contains(words: list[str], phrase: list[str]) -> bool:
 
 
 def _says_unless_the_idea_does(title: str, idea: str, phrases: list[list[str]]) -> bool:
-    words, idea_words = _words(title), _words(idea)
-    return any(_contains(words, phrase) and not _contains(idea_words, phrase) for phrase in phrases)
+    title_words, idea_words = words(title), words(idea)
+    return any(_contains(title_words, phrase) and not _contains(idea_words, phrase) for phrase in phrases)
 
 
 def _echoes_prompt(title: str, idea: str) -> bool:
@@ -100,8 +101,8 @@ def speaks_of_the_request(title: str, idea: str) -> bool:
 
 
 def _repeats_a_fragment(title: str) -> bool:
-    words = _words(title)
-    runs = [tuple(words[i : i + REPEAT_WORDS]) for i in range(len(words) - REPEAT_WORDS + 1)]
+    title_words = words(title)
+    runs = [tuple(title_words[i : i + REPEAT_WORDS]) for i in range(len(title_words) - REPEAT_WORDS + 1)]
     return len(runs) != len(set(runs))
 
 
@@ -114,7 +115,7 @@ def copies_idea(title: str, idea: str) -> bool:
     the title's own. A title that reuses part of a long idea ("How I Fixed My
     Sourdough Starter") still writes something; one that restates all of it
     does not."""
-    title_words, idea_words = set(_words(title)), set(_words(idea))
+    title_words, idea_words = set(words(title)), set(words(idea))
     if not idea_words or len(title_words - idea_words) > COPY_OWN_WORDS:
         return False
     return len(title_words & idea_words) >= IDEA_COVERAGE * len(idea_words)

@@ -9,23 +9,19 @@ a full set) and the gate's duels all ask `is_new` rather than compare strings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
-_WORD = re.compile(r"\w+")
+from prefloop.shared.titles.cleaning import words
+
 # Word sets sharing this share of their union are one title: one word in or out
 # of a title of five or more words, or the same words in another case, order or
 # punctuation. Shorter titles differ by a word and stay distinct.
 SAME_TITLE_OVERLAP = 0.8
 
 
-def _words(title: str) -> frozenset[str]:
-    return frozenset(_WORD.findall(title.casefold()))
-
-
 def same_title(a: str, b: str) -> bool:
     """Whether a reader would see `a` and `b` as one title."""
-    words_a, words_b = _words(a), _words(b)
+    words_a, words_b = set(words(a)), set(words(b))
     if not words_a or not words_b:
         return a.casefold() == b.casefold()
     return len(words_a & words_b) / len(words_a | words_b) >= SAME_TITLE_OVERLAP
@@ -38,9 +34,10 @@ def is_new(title: str, kept: Iterable[str]) -> bool:
 
 def new_titles(candidates: Iterable[str], kept: Sequence[str] = ()) -> list[str]:
     """Those of `candidates` that add a title to `kept` and to the ones before them, in order."""
-    added: list[str] = []
+    seen, added = list(kept), []
     for title in candidates:
-        if is_new(title, [*kept, *added]):
+        if is_new(title, seen):
+            seen.append(title)
             added.append(title)
     return added
 
