@@ -9,8 +9,11 @@ Its features are defined with no taste in view, so it can learn audiences
 nobody designed for: the title's words, word pairs, character trigrams and
 first word (hashed, each group scaled on its own), its length as evenly spaced
 smooth bumps (any band can be learned, none is built in), punctuation and
-case, and how much of the idea's words and phrases it uses (shares, and the
-characters of the idea's words it reuses as bumps, so "none" can be learned).
+case, and how much of the idea's words and phrases it uses (shares, the
+characters of the idea's words it reuses as bumps, so "none" can be learned,
+and how much of what the idea is about it covers: the idea's words weighted
+by how rare they are among the ideas the model was fitted on, so sharing
+"how" or "my" with an idea counts for little and sharing its subject a lot).
 No threshold, word list or rule comes from the simulator's tastes;
 `make reward-check` measures it on tastes drawn at random with seeds never
 looked at while tuning (docs/learning.md).
@@ -25,8 +28,9 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Protocol, TypeVar
 
@@ -35,7 +39,7 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
 _HASHED = 4096  # words, word pairs, character trigrams, the first word: hashed together
 _LENGTH_CENTRES = tuple(range(10, 131, 10))  # characters; evenly spaced, so any band can be learned
 _REUSED_CENTRES = (0, 5, 10, 15, 20, 30)  # characters of the idea's words a title reuses
-_DENSE = len(_LENGTH_CENTRES) + 12 + len(_REUSED_CENTRES)
+_DENSE = len(_LENGTH_CENTRES) + 12 + len(_REUSED_CENTRES) + 2
 FEATURES = _HASHED + _DENSE
 
 
@@ -71,12 +75,34 @@ def _hashed_group(kind: str, tokens: set[str]) -> dict[int, float]:
     return {_hashed(kind, token): scale for token in tokens}
 
 
-def features(idea: str, title: str) -> list[tuple[int, float]]:
+@dataclass(frozen=True)
+class IdeaWords:
+    """How many of a set of ideas use each word: a word most ideas use says
+    little about what one is about (inverse document frequency)."""
+
+    ideas: int = 0
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ideas: Iterable[str]) -> IdeaWords:
+        distinct = set(ideas)
+        return cls(len(distinct), Counter(word for idea in distinct for word in set(words(idea))))
+
+    def rarity(self, word: str) -> float:
+        """1 for a word no idea used, near 0 for one every idea uses."""
+        if not self.ideas:
+            return 1.0
+        return math.log((self.ideas + 1) / (self.counts.get(word, 0) + 1)) / math.log(self.ideas + 1)
+
+
+def features(idea: str, title: str, idea_words: IdeaWords | None = None) -> list[tuple[int, float]]:
     """Sparse (index, value) features of a title for an idea: what the text is
     (its words, word pairs, character trigrams, first word), its shape (length
-    as smooth bumps, punctuation, case) and how much of the idea it uses."""
-    title_words, idea_words = words(title), words(idea)
-    title_set, idea_set = set(title_words), set(idea_words)
+    as smooth bumps, punctuation, case) and how much of the idea it uses
+    (`idea_words` tells which of the idea's words say what it is about)."""
+    rarity = (idea_words or IdeaWords()).rarity
+    title_words, of_idea = words(title), words(idea)
+    title_set, idea_set = set(title_words), set(of_idea)
     lowered = f" {title.lower()} "
     # Each group is scaled on its own: the trigrams, the most numerous, would otherwise
     # drown a word's or the first word's signal, which is what audiences react to.
@@ -104,10 +130,16 @@ def features(idea: str, title: str) -> list[tuple[int, float]]:
         sum(w.isupper() and len(w) > 1 for w in split) / max(len(split), 1),
         _share(title_set, idea_set),  # how much of the idea it uses
         _share(idea_set, title_set),  # how much of it comes from the idea
-        _share(set(pairwise(title_words)), set(pairwise(idea_words))),  # its phrases the idea's
+        _share(set(pairwise(title_words)), set(pairwise(of_idea))),  # its phrases the idea's
     ]
     # How many characters of the idea's words it reuses: none at all reads as off the idea.
-    dense += _bumps(sum(len(w) for w in title_set & idea_set), _REUSED_CENTRES, 4)
+    shared = title_set & idea_set
+    dense += _bumps(sum(len(w) for w in shared), _REUSED_CENTRES, 4)
+    # How much of what the idea is about it covers, and the most telling word it shares.
+    dense += [
+        sum(rarity(w) for w in shared) / max(sum(rarity(w) for w in idea_set), 1e-9),
+        max((rarity(w) for w in shared), default=0.0),
+    ]
     return list(hashed.items()) + [(_HASHED + i, value) for i, value in enumerate(dense)]
 
 
@@ -115,6 +147,7 @@ def features(idea: str, title: str) -> list[tuple[int, float]]:
 class TitleReward:
     weights: tuple[float, ...]
     pairs: int  # how many pairs it was fitted on
+    idea_words: IdeaWords = field(default_factory=IdeaWords)  # of the ideas it was fitted on
 
     @classmethod
     def fit(cls, pairs: Sequence[Pair], l2: float = 1e-3) -> TitleReward:
@@ -124,11 +157,12 @@ class TitleReward:
 
         if not pairs:
             raise ValueError("a reward model needs at least one pair")
+        idea_words = IdeaWords.of(pair.idea for pair in pairs)
         diff = torch.zeros(len(pairs), FEATURES)
         for row, pair in enumerate(pairs):
-            for index, value in features(pair.idea, pair.chosen):
+            for index, value in features(pair.idea, pair.chosen, idea_words):
                 diff[row, index] += value
-            for index, value in features(pair.idea, pair.rejected):
+            for index, value in features(pair.idea, pair.rejected, idea_words):
                 diff[row, index] -= value
         weights = torch.zeros(FEATURES, requires_grad=True)
         optimizer = torch.optim.LBFGS([weights], max_iter=200, line_search_fn="strong_wolfe")
@@ -140,10 +174,10 @@ class TitleReward:
             return value
 
         optimizer.step(loss)  # type: ignore[no-untyped-call]
-        return cls(weights=tuple(weights.detach().tolist()), pairs=len(pairs))
+        return cls(weights=tuple(weights.detach().tolist()), pairs=len(pairs), idea_words=idea_words)
 
     def score(self, idea: str, title: str) -> float:
-        return sum(self.weights[index] * value for index, value in features(idea, title))
+        return sum(self.weights[index] * value for index, value in features(idea, title, self.idea_words))
 
     def margin(self, pair: Pair) -> float:
         """How much more it likes the chosen title than the rejected one."""
