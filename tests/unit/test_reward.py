@@ -17,7 +17,14 @@ from prefloop.trainer.training.judging import (
     reward_duels,
 )
 from prefloop.trainer.training.recipe import RecipePolicy, agreed_pairs, plan_round
-from prefloop.trainer.training.reward import _REUSED_CENTRES, FEATURES, IdeaWords, TitleReward, features
+from prefloop.trainer.training.reward import (
+    _REUSED_CENTRES,
+    COVERAGE_FEATURES,
+    FEATURES,
+    IdeaWords,
+    TitleReward,
+    features,
+)
 from prefloop.trainer.training.split import split_by_idea
 
 IDEAS = [f"restoring a vintage {thing} at home" for thing in ("radio", "bicycle", "camera", "typewriter")]
@@ -64,14 +71,14 @@ def test_features_see_how_much_of_the_idea_a_title_uses() -> None:
     dense = dict(features(idea, "Restoring a vintage radio at home"))
     other = dict(features(idea, "Radio, restored"))
     assert dense != other
-    used = FEATURES - 2 - len(_REUSED_CENTRES) - 3  # share of the idea's words the title uses
+    used = FEATURES - COVERAGE_FEATURES - len(_REUSED_CENTRES) - 3  # share of the idea's words the title uses
     assert dense[used] == 1.0
     assert other[used] == pytest.approx(1 / 6)
 
 
 def test_features_tell_a_title_off_the_idea_from_one_about_it() -> None:
     idea = "restoring a vintage radio at home"
-    reuses_nothing = FEATURES - 2 - len(_REUSED_CENTRES)  # the bump at zero characters reused
+    reuses_nothing = FEATURES - COVERAGE_FEATURES - len(_REUSED_CENTRES)  # the bump at zero characters reused
     assert dict(features(idea, "Ten facts about volcanoes"))[reuses_nothing] == 1.0
     assert dict(features(idea, "My vintage radio, restored"))[reuses_nothing] < 0.01
 
@@ -80,7 +87,7 @@ def test_sharing_an_ideas_subject_covers_it_more_than_sharing_its_common_words()
     ideas = [*IDEAS, "how to fix a bike", "how to bake bread", "how to paint my door"]
     idea_words = IdeaWords.of(ideas)
     assert idea_words.rarity("how") < idea_words.rarity("bread") < idea_words.rarity("never-seen")
-    covers = FEATURES - 2  # the rarity-weighted share of the idea the title uses
+    covers = FEATURES - COVERAGE_FEATURES  # the rarity-weighted share of the idea the title uses
     idea = "how to bake bread"
     about_it = dict(features(idea, "Bake bread like a baker", idea_words))[covers]
     shares_how = dict(features(idea, "How the stars were named", idea_words))[covers]

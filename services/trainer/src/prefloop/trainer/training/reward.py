@@ -39,7 +39,8 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
 _HASHED = 4096  # words, word pairs, character trigrams, the first word: hashed together
 _LENGTH_CENTRES = tuple(range(10, 131, 10))  # characters; evenly spaced, so any band can be learned
 _REUSED_CENTRES = (0, 5, 10, 15, 20, 30)  # characters of the idea's words a title reuses
-_DENSE = len(_LENGTH_CENTRES) + 12 + len(_REUSED_CENTRES) + 2
+COVERAGE_FEATURES = 2  # the last dense features: the idea covered by rarity, the rarest word shared
+_DENSE = len(_LENGTH_CENTRES) + 12 + len(_REUSED_CENTRES) + COVERAGE_FEATURES
 FEATURES = _HASHED + _DENSE
 
 
@@ -94,13 +95,20 @@ class IdeaWords:
             return 1.0
         return math.log((self.ideas + 1) / (self.counts.get(word, 0) + 1)) / math.log(self.ideas + 1)
 
+    def coverage(self, shared: set[str], idea: set[str]) -> list[float]:
+        """How much of what the idea is about the shared words cover, and the most telling of them."""
+        covered = sum(self.rarity(w) for w in shared) / max(sum(self.rarity(w) for w in idea), 1e-9)
+        return [covered, max((self.rarity(w) for w in shared), default=0.0)]
 
-def features(idea: str, title: str, idea_words: IdeaWords | None = None) -> list[tuple[int, float]]:
+
+_NO_IDEAS = IdeaWords()  # every word equally telling
+
+
+def features(idea: str, title: str, idea_words: IdeaWords = _NO_IDEAS) -> list[tuple[int, float]]:
     """Sparse (index, value) features of a title for an idea: what the text is
     (its words, word pairs, character trigrams, first word), its shape (length
     as smooth bumps, punctuation, case) and how much of the idea it uses
     (`idea_words` tells which of the idea's words say what it is about)."""
-    rarity = (idea_words or IdeaWords()).rarity
     title_words, of_idea = words(title), words(idea)
     title_set, idea_set = set(title_words), set(of_idea)
     lowered = f" {title.lower()} "
@@ -135,11 +143,7 @@ def features(idea: str, title: str, idea_words: IdeaWords | None = None) -> list
     # How many characters of the idea's words it reuses: none at all reads as off the idea.
     shared = title_set & idea_set
     dense += _bumps(sum(len(w) for w in shared), _REUSED_CENTRES, 4)
-    # How much of what the idea is about it covers, and the most telling word it shares.
-    dense += [
-        sum(rarity(w) for w in shared) / max(sum(rarity(w) for w in idea_set), 1e-9),
-        max((rarity(w) for w in shared), default=0.0),
-    ]
+    dense += idea_words.coverage(shared, idea_set)
     return list(hashed.items()) + [(_HASHED + i, value) for i, value in enumerate(dense)]
 
 
