@@ -80,6 +80,9 @@ class RoundOutcome:
     # and preference accuracy on users' held-out pairs (candidate and active version)
     gate: dict[str, Any] = field(default_factory=dict)
     phase_seconds: dict[str, float] = field(default_factory=dict)  # where the round's time went
+    # the round's wall time from taking its pairs to the verdict, the benchmark's judging left out,
+    # so rounds of different recipes compare
+    round_seconds: float = 0.0
 
 
 def feedback_of(idea: str, titles: list[str], decision: Decision, user_id: str) -> FeedbackRecorded:
@@ -172,6 +175,7 @@ class LoopSimulation:
 
     async def train_round(self, number: int) -> RoundOutcome:
         """One round as the trainer runs it: newest waiting pairs plus replay, the trainer's recipe."""
+        started = time.monotonic()
         settings = self._trainer
         new = self._waiting[-settings.max_round_pairs :]
         self._waiting = self._waiting[: -settings.max_round_pairs]
@@ -205,6 +209,7 @@ class LoopSimulation:
             health=metrics.get("health", {}),
             gate={key: metrics[key] for key in ("duels", "gate") if key in metrics},
             phase_seconds=metrics["seconds"],
+            round_seconds=round(time.monotonic() - started, 1),
         )
         if refusal is not None:
             if not self._judge_refused:

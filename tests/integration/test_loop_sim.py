@@ -33,6 +33,10 @@ def test_one_round_trains_activates_and_is_benchmarked(tmp_path: Path) -> None:
     # n=2: an accept gives one pair, an edit two, a rejection none
     assert 1 <= round_["train_pairs"] + round_["held_out_pairs"] <= 12
     assert round_["refusal"] is None
+    # The round's wall time holds every phase's (they run one after another within it;
+    # each figure is rounded to a tenth of a second).
+    phases = round_["phase_seconds"]
+    assert round_["round_seconds"] + 0.05 * (len(phases) + 1) >= sum(phases.values()) > 0
     # What the gate weighed: users' held-out pairs whenever there are any (and
     # the reward model's duels once one is credible, not after 6 events).
     assert "duels" not in round_["gate"]
