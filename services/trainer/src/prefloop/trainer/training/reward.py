@@ -97,8 +97,9 @@ class IdeaWords:
 
     def coverage(self, shared: set[str], idea: set[str]) -> list[float]:
         """How much of what the idea is about the shared words cover, and the most telling of them."""
-        covered = sum(self.rarity(w) for w in shared) / max(sum(self.rarity(w) for w in idea), 1e-9)
-        return [covered, max((self.rarity(w) for w in shared), default=0.0)]
+        of_shared = [self.rarity(w) for w in shared]
+        covered = sum(of_shared) / max(sum(self.rarity(w) for w in idea), 1e-9)
+        return [covered, max(of_shared, default=0.0)]
 
 
 _NO_IDEAS = IdeaWords()  # every word equally telling
