@@ -83,6 +83,22 @@ def test_features_tell_a_title_off_the_idea_from_one_about_it() -> None:
     assert dict(features(idea, "My vintage radio, restored"))[reuses_nothing] < 0.01
 
 
+def test_length_steps_let_a_hard_length_limit_be_learned() -> None:
+    """Users who take any title up to 44 characters and never a longer one. The
+    titles differ only in trailing spaces, so only the length features tell
+    them apart; smooth bumps alone spread the limit over many characters."""
+    idea = IDEAS[0]
+
+    def title(length: int) -> str:
+        return "Radio night at home".ljust(length)
+
+    rng = random.Random(0)
+    pairs = [Pair(idea, title(rng.randint(30, 44)), title(rng.randint(45, 59))) for _ in range(200)]
+    reward = TitleReward.fit(pairs)
+    score = {n: reward.score(idea, title(n)) for n in (40, 44, 45)}
+    assert score[44] - score[45] > 2 * (score[40] - score[44])
+
+
 def test_sharing_an_ideas_subject_covers_it_more_than_sharing_its_common_words() -> None:
     ideas = [*IDEAS, "how to fix a bike", "how to bake bread", "how to paint my door"]
     idea_words = IdeaWords.of(ideas)

@@ -7,14 +7,16 @@ over what the text is, fitted on every pair users gave so far, does.
 
 Its features are defined with no taste in view, so it can learn audiences
 nobody designed for: the title's words, word pairs, character trigrams and
-first word (hashed, each group scaled on its own), its length as evenly spaced
-smooth bumps (any band can be learned, none is built in), punctuation and
-case, and how much of the idea's words and phrases it uses (shares, the
-characters of the idea's words it reuses as bumps, so "none" can be learned,
-and how much of what the idea is about it covers: the idea's words weighted
-by how rare they are among the ideas the model was fitted on, so sharing
-"how" or "my" with an idea counts for little and sharing its subject a lot).
-No threshold, word list or rule comes from the simulator's tastes;
+first word (hashed, each group scaled on its own); its length as evenly spaced
+smooth bumps and steps (any band or hard limit can be learned, none is built
+in); punctuation and case (with steps over the share of capitalised words and
+over the capitalised words after the first); and how much of the idea's words
+and phrases it uses (shares, the characters of the idea's words it reuses as
+bumps, so "none" can be learned, and how much of what the idea is about it
+covers: the idea's words weighted by how rare they are among the ideas the
+model was fitted on, so sharing "how" or "my" with an idea counts for little
+and sharing its subject a lot; these too as evenly spaced steps). No
+threshold, word list or rule comes from the simulator's tastes;
 `make reward-check` measures it on tastes drawn at random with seeds never
 looked at while tuning (docs/learning.md).
 
@@ -40,7 +42,14 @@ _HASHED = 4096  # words, word pairs, character trigrams, the first word: hashed 
 _LENGTH_CENTRES = tuple(range(10, 131, 10))  # characters; evenly spaced, so any band can be learned
 _REUSED_CENTRES = (0, 5, 10, 15, 20, 30)  # characters of the idea's words a title reuses
 COVERAGE_FEATURES = 2  # the last dense features: the idea covered by rarity, the rarest word shared
-_DENSE = len(_LENGTH_CENTRES) + 12 + len(_REUSED_CENTRES) + COVERAGE_FEATURES
+# Evenly spaced edges for steps ("at least this much"): a smooth bump cannot place an
+# audience's hard edge (a length limit, a share of capitalised words), a step can.
+_LENGTH_STEPS = tuple(range(15, 131, 5))  # characters
+_TENTHS = tuple(i / 10 for i in range(1, 11))  # of a share
+_INNER_CAPITALS_STEPS = (1, 2, 3)  # capitalised words after the first: names, places
+_REUSED_STEPS = tuple(range(2, 31, 2))  # characters of the idea's words reused
+_STEPS = len(_LENGTH_STEPS) + 3 * len(_TENTHS) + len(_INNER_CAPITALS_STEPS) + len(_REUSED_STEPS)
+_DENSE = len(_LENGTH_CENTRES) + _STEPS + 12 + len(_REUSED_CENTRES) + COVERAGE_FEATURES
 FEATURES = _HASHED + _DENSE
 
 
@@ -68,6 +77,11 @@ def _share(part: set[T], whole: set[T]) -> float:
 def _bumps(value: float, centres: Sequence[float], width: float) -> list[float]:
     """A number as smooth bumps at evenly spaced centres, so the model can like any band of it."""
     return [math.exp(-(((value - centre) / width) ** 2)) for centre in centres]
+
+
+def _steps(value: float, edges: Sequence[float]) -> list[float]:
+    """A number as steps at evenly spaced edges (1 for each edge it reaches): a hard edge can be placed."""
+    return [float(value + 1e-9 >= edge) for edge in edges]
 
 
 def _hashed_group(kind: str, tokens: set[str]) -> dict[int, float]:
@@ -126,7 +140,17 @@ def features(idea: str, title: str, idea_words: IdeaWords = _NO_IDEAS) -> list[t
         for index, value in group.items():
             hashed[index] = hashed.get(index, 0.0) + value
     split = title.split()
+    capitalised = sum(w[:1].isupper() for w in split) / max(len(split), 1)
+    # How many characters of the idea's words it reuses: none at all reads as off the idea.
+    shared = title_set & idea_set
+    reused = sum(len(w) for w in shared)
+    coverage = idea_words.coverage(shared, idea_set)
     dense = _bumps(len(title), _LENGTH_CENTRES, 10)
+    dense += _steps(len(title), _LENGTH_STEPS)
+    dense += _steps(capitalised, _TENTHS)
+    dense += _steps(sum(w[:1].isupper() for w in split[1:]), _INNER_CAPITALS_STEPS)
+    dense += _steps(reused, _REUSED_STEPS)
+    dense += _steps(coverage[0], _TENTHS) + _steps(coverage[1], _TENTHS)
     dense += [
         math.log1p(len(title_words)) / 3,
         float(title.rstrip().endswith("?")),
@@ -135,16 +159,14 @@ def features(idea: str, title: str, idea_words: IdeaWords = _NO_IDEAS) -> list[t
         float(":" in title),
         float(" - " in title or "—" in title or "–" in title),
         float(any(c.isdigit() for c in title)),
-        sum(w[:1].isupper() for w in split) / max(len(split), 1),
+        capitalised,
         sum(w.isupper() and len(w) > 1 for w in split) / max(len(split), 1),
         _share(title_set, idea_set),  # how much of the idea it uses
         _share(idea_set, title_set),  # how much of it comes from the idea
         _share(set(pairwise(title_words)), set(pairwise(of_idea))),  # its phrases the idea's
     ]
-    # How many characters of the idea's words it reuses: none at all reads as off the idea.
-    shared = title_set & idea_set
-    dense += _bumps(sum(len(w) for w in shared), _REUSED_CENTRES, 4)
-    dense += idea_words.coverage(shared, idea_set)
+    dense += _bumps(reused, _REUSED_CENTRES, 4)
+    dense += coverage
     return list(hashed.items()) + [(_HASHED + i, value) for i, value in enumerate(dense)]
 
 
