@@ -122,8 +122,8 @@ _NO_IDEAS = IdeaWords()  # every word equally telling
 def features(idea: str, title: str, idea_words: IdeaWords = _NO_IDEAS) -> list[tuple[int, float]]:
     """Sparse (index, value) features of a title for an idea: what the text is
     (its words, word pairs, character trigrams, first word), its shape (length
-    as smooth bumps, punctuation, case) and how much of the idea it uses
-    (`idea_words` tells which of the idea's words say what it is about)."""
+    as smooth bumps and steps, punctuation, case) and how much of the idea it
+    uses (`idea_words` tells which of the idea's words say what it is about)."""
     title_words, of_idea = words(title), words(idea)
     title_set, idea_set = set(title_words), set(of_idea)
     lowered = f" {title.lower()} "
