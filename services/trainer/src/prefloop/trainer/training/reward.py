@@ -48,9 +48,6 @@ _LENGTH_STEPS = tuple(range(15, 131, 5))  # characters
 _TENTHS = tuple(i / 10 for i in range(1, 11))  # of a share
 _INNER_CAPITALS_STEPS = (1, 2, 3)  # capitalised words after the first: names, places
 _REUSED_STEPS = tuple(range(2, 31, 2))  # characters of the idea's words reused
-_STEPS = len(_LENGTH_STEPS) + 3 * len(_TENTHS) + len(_INNER_CAPITALS_STEPS) + len(_REUSED_STEPS)
-_DENSE = len(_LENGTH_CENTRES) + _STEPS + 12 + len(_REUSED_CENTRES) + COVERAGE_FEATURES
-FEATURES = _HASHED + _DENSE
 
 
 class Pair(Protocol):
@@ -124,8 +121,8 @@ def features(idea: str, title: str, idea_words: IdeaWords = _NO_IDEAS) -> list[t
     (its words, word pairs, character trigrams, first word), its shape (length
     as smooth bumps and steps, punctuation, case) and how much of the idea it
     uses (`idea_words` tells which of the idea's words say what it is about)."""
-    title_words, of_idea = words(title), words(idea)
-    title_set, idea_set = set(title_words), set(of_idea)
+    title_words = words(title)
+    title_set = set(title_words)
     lowered = f" {title.lower()} "
     # Each group is scaled on its own: the trigrams, the most numerous, would otherwise
     # drown a word's or the first word's signal, which is what audiences react to.
@@ -139,6 +136,13 @@ def features(idea: str, title: str, idea_words: IdeaWords = _NO_IDEAS) -> list[t
     for group in groups:
         for index, value in group.items():
             hashed[index] = hashed.get(index, 0.0) + value
+    dense = _dense(title, title_words, words(idea), idea_words)
+    return list(hashed.items()) + [(_HASHED + i, value) for i, value in enumerate(dense)]
+
+
+def _dense(title: str, title_words: list[str], of_idea: list[str], idea_words: IdeaWords) -> list[float]:
+    """The title's shape and how much of the idea it uses, as numbers (the features after the hashed ones)."""
+    title_set, idea_set = set(title_words), set(of_idea)
     split = title.split()
     capitalised = sum(w[:1].isupper() for w in split) / max(len(split), 1)
     # How many characters of the idea's words it reuses: none at all reads as off the idea.
@@ -167,7 +171,10 @@ def features(idea: str, title: str, idea_words: IdeaWords = _NO_IDEAS) -> list[t
     ]
     dense += _bumps(reused, _REUSED_CENTRES, 4)
     dense += coverage
-    return list(hashed.items()) + [(_HASHED + i, value) for i, value in enumerate(dense)]
+    return dense
+
+
+FEATURES = _HASHED + len(_dense("", [], [], _NO_IDEAS))  # the dense count follows from what _dense builds
 
 
 @dataclass(frozen=True)
