@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+from tenacity import RetryCallState, retry, retry_if_result, stop_after_attempt, wait_fixed
 
 from prefloop.shared.embedded import LocalStack, ServiceSpec
 from prefloop.shared.embedded.broker import free_port
@@ -62,3 +65,31 @@ def pairs_waiting(trainer: httpx.Client) -> float:
     metrics = trainer.get("/metrics").text
     found = re.search(r"^prefloop_pairs_waiting (\S+)$", metrics, flags=re.MULTILINE)
     return float(found.group(1)) if found else 0.0
+
+
+def _warn_of_retry(state: RetryCallState) -> None:
+    response = state.outcome.result() if state.outcome else None
+    warnings.warn(
+        f"inference answered 503 and was asked again: {getattr(response, 'text', '')}", stacklevel=1
+    )
+
+
+@retry(
+    retry=retry_if_result(lambda response: response.status_code == 503),
+    stop=stop_after_attempt(3),
+    wait=wait_fixed(1),
+    before_sleep=_warn_of_retry,
+    retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+)
+def _post_suggestions(inference: httpx.Client, body: dict[str, Any]) -> httpx.Response:
+    return inference.post("/v1/suggestions", json=body)
+
+
+def suggest(inference: httpx.Client, **body: Any) -> dict[str, Any]:
+    """A served set, asked for as the API tells clients to: a 503 means try
+    again (each retry shows as a warning in the run); any other failure fails
+    the test with the service's own words."""
+    response = _post_suggestions(inference, body)
+    assert response.status_code == 200, f"{response.status_code} from inference: {response.text}"
+    served: dict[str, Any] = response.json()
+    return served

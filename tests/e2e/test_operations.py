@@ -19,7 +19,7 @@ import pytest
 
 from prefloop.shared.embedded import LocalStack
 from prefloop.simulator.ideas import split_ideas
-from tests.e2e.support import ADMIN, E2E_RECIPE, clients, pairs_waiting, running_stack
+from tests.e2e.support import ADMIN, E2E_RECIPE, clients, pairs_waiting, running_stack, suggest
 from tests.integration.conftest import eventually, query
 
 pytestmark = pytest.mark.e2e
@@ -77,7 +77,7 @@ class Operator:
         pairs = 0
         for _ in range(IDEAS_PER_ROUND):
             idea = next(self._ideas)
-            served = self.inference.post("/v1/suggestions", json={"idea": idea, "n": 4}).json()
+            served = suggest(self.inference, idea=idea, n=4)
             edited = STYLES[style_index](idea)
             response = self.feedback.post(
                 "/v1/feedback",
@@ -112,7 +112,7 @@ class Operator:
             status = self.trainer.get(f"/v1/adapters/{candidate}").json()["status"]
             if status != "canary":
                 return str(status)
-            served = self.inference.post("/v1/suggestions", json={"idea": next(ideas), "n": 4}).json()
+            served = suggest(self.inference, idea=next(ideas), n=4)
             versions = self._versions_of(served["suggestion_set_id"])
             wanted = [s for s, v in versions.items() if (v == candidate) == prefer_candidate]
             if not wanted:  # the candidate could not contribute titles to this set
@@ -197,6 +197,6 @@ def test_gate_rejection_canary_promotion_automatic_and_manual_rollback(stack: Lo
     restored = ops.active_everywhere()
     assert restored != previous
     assert ops.trainer.get(f"/v1/adapters/{previous}").json()["status"] == "rolled_back"
-    served = ops.inference.post("/v1/suggestions", json={"idea": "a week of cooking with one pan", "n": 2})
-    assert served.json()["model_version"] == restored
+    served = suggest(ops.inference, idea="a week of cooking with one pan", n=2)
+    assert served["model_version"] == restored
     print(f"\nE2E operations: {seen}, manual rollback {previous} -> {restored}")

@@ -14,7 +14,7 @@ from prefloop.shared.embedded import LocalStack
 from prefloop.simulator.benchmark import run_benchmark, summary
 from prefloop.simulator.evaluate import served_title
 from prefloop.simulator.ideas import split_ideas
-from tests.e2e.support import ADMIN, E2E_RECIPE, clients, pairs_waiting, running_stack
+from tests.e2e.support import ADMIN, E2E_RECIPE, clients, pairs_waiting, running_stack, suggest
 from tests.integration.conftest import eventually
 
 pytestmark = pytest.mark.e2e
@@ -46,9 +46,7 @@ def test_feedback_trains_an_adapter_that_then_serves(stack: LocalStack) -> None:
 
     feedback_ids, expected_pairs = [], 0
     for idea in IDEAS:
-        served = inference.post("/v1/suggestions", json={"idea": idea, "n": 4, "user_id": "e2e"})
-        assert served.status_code == 200, served.text
-        body = served.json()
+        body = suggest(inference, idea=idea, n=4, user_id="e2e")
         assert body["model_version"] == "base"
         texts = [s["text"] for s in body["suggestions"]]
         # the real model usually yields four clean titles; pairs need two
@@ -95,15 +93,12 @@ def test_feedback_trains_an_adapter_that_then_serves(stack: LocalStack) -> None:
     assert run["version"] == version
     assert trainer.get("/v1/adapters/active").json()["version"] == version
 
-    tuned = inference.post(
-        "/v1/suggestions", json={"idea": "learning to juggle five balls in thirty days", "n": 4}
-    )
-    assert tuned.status_code == 200, tuned.text
-    assert tuned.json()["model_version"] == version
-    assert len(tuned.json()["suggestions"]) >= 1
+    tuned = suggest(inference, idea="learning to juggle five balls in thirty days", n=4)
+    assert tuned["model_version"] == version
+    assert len(tuned["suggestions"]) >= 1
 
-    pinned = inference.post("/v1/suggestions", json={"idea": IDEAS[0], "n": 2, "model_version": "base"})
-    assert pinned.json()["model_version"] == "base"
+    pinned = suggest(inference, idea=IDEAS[0], n=2, model_version="base")
+    assert pinned["model_version"] == "base"
 
     stats = {v["model_version"]: v for v in feedback.get("/v1/stats").json()["versions"]}
     assert stats["base"]["accepted"] == 3

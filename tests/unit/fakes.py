@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
-from prefloop.inference.engines import Completion
+from prefloop.inference.engines import Completion, EngineFailed
 from prefloop.shared.events import Event
 
 
@@ -49,6 +49,7 @@ class FakeEngine:
         self.loaded: set[str] = set()
         self.unloaded: list[str] = []
         self.fail_load: set[str] = set()
+        self.fail_generate: set[str] = set()
         self.generated_with: list[str] = []
 
     def render_prompt(self, idea: str) -> str:
@@ -57,6 +58,8 @@ class FakeEngine:
     async def generate(self, prompt: str, n: int, version: str) -> list[Completion]:
         if version != "base" and version not in self.loaded:
             raise KeyError(version)
+        if version in self.fail_generate:
+            raise EngineFailed(f"{version} ran out of memory")
         self.generated_with.append(version)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)

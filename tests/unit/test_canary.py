@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
+
 from prefloop.inference.adapters import AdapterManager
 from prefloop.inference.adapters.events import TargetState, fold
 from prefloop.inference.adapters.manager import Canary
@@ -13,6 +15,7 @@ from prefloop.inference.suggestions.models import SuggestionRequest
 from prefloop.inference.suggestions.service import SuggestionService
 from prefloop.shared.adapters import AdapterStore
 from prefloop.shared.events import AdapterEvent, AdapterEventType, SuggestionsServed
+from prefloop.shared.http import ServiceUnavailable
 from tests.unit.fakes import FakeEngine, FakePublisher
 
 
@@ -95,5 +98,33 @@ def test_a_canary_fraction_sends_roughly_that_share_of_requests(v1_v2_store: Ada
             if isinstance(s, SuggestionsServed) and len({x.model_version for x in s.suggestions}) == 2
         )
         assert 30 <= interleaved <= 70
+
+    asyncio.run(scenario())
+
+
+def test_an_adapter_that_cannot_generate_costs_users_nothing(v1_v2_store: AdapterStore) -> None:
+    """The active version's failure is counted against it while base serves the
+    set; a canary's leaves its half to the active version; a pinned one is a 503."""
+
+    async def scenario() -> None:
+        engine, publisher = FakeEngine(), FakePublisher()
+        engine.fail_generate = {"v1", "v2"}
+        manager = AdapterManager(engine, v1_v2_store, "tiny", max_rank=16)
+        await manager.activate("v1")
+        service = SuggestionService(engine, manager, publisher, rng=random.Random(0))
+
+        active = await service.suggest(SuggestionRequest(idea="sourdough", n=4))
+        assert len(active.suggestions) == 4
+        assert service.serving.view()["v1"] == {"full": 0, "short": 0, "failed": 1}
+
+        assert await manager.start_canary("v2", 1.0)
+        interleaved = await service.suggest(SuggestionRequest(idea="sourdough", n=4))
+        assert len(interleaved.suggestions) == 4
+        for _, _, served in publisher.events:
+            assert isinstance(served, SuggestionsServed)
+            assert {s.model_version for s in served.suggestions} == {"base"}
+
+        with pytest.raises(ServiceUnavailable):
+            await service.suggest(SuggestionRequest(idea="sourdough", n=4, model_version="v2"))
 
     asyncio.run(scenario())

@@ -104,8 +104,10 @@ class SuggestionService:
         ):
             return await self._interleaved(request, canary.version)
         async with self._adapters.lease(request.model_version) as version:
+            # A pinned version is asked for by name; the active one is only a means to titles.
+            generate = self.distinct_titles if request.model_version is not None else self._titles_or_none
             try:
-                titles = await self.distinct_titles(request.idea, request.n, version)
+                titles = await generate(request.idea, request.n, version)
             except EngineFailed:
                 self.serving.record(version, request.n, 0)
                 raise
@@ -122,8 +124,8 @@ class SuggestionService:
         from_candidate = (request.n + 1) // 2
         async with self._adapters.lease() as control, self._adapters.lease(candidate) as challenger:
             ours, theirs = await asyncio.gather(
-                self.distinct_titles(request.idea, request.n - from_candidate, control),
-                self.distinct_titles(request.idea, from_candidate, challenger),
+                self._titles_or_none(request.idea, request.n - from_candidate, control),
+                self._titles_or_none(request.idea, from_candidate, challenger),
             )
         titles = [(t, challenger) for t in theirs] + [(t, control) for t in new_titles(ours, theirs)]
         INTERLEAVED_SETS.labels(candidate=challenger).inc()
@@ -131,6 +133,17 @@ class SuggestionService:
 
     async def distinct_titles(self, idea: str, n: int, version: str) -> list[str]:
         return await distinct_titles(self._engine, idea, n, version, self._oversample, self._attempts)
+
+    async def _titles_or_none(self, idea: str, n: int, version: str) -> list[str]:
+        """An adapter that fails to generate leaves its titles for base to fill:
+        users never lose a set to a version (the serving record still counts it)."""
+        try:
+            return await self.distinct_titles(idea, n, version)
+        except EngineFailed as exc:
+            if version == BASE_VERSION:
+                raise
+            log.warning("%s could not generate (%s); base fills its titles", version, exc)
+            return []
 
     async def topped_up(
         self, idea: str, n: int, version: str, titles: list[tuple[str, str]]

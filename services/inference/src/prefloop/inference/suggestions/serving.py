@@ -1,7 +1,8 @@
 """How each version's sets have turned out since this process started: full
-(the N distinct usable titles asked for), short (fewer) or failed (none: the
-client got a 503). The trainer reads them (`GET /v1/models`) to roll back a
-version that starts serving users worse than the one it replaced."""
+(the N distinct usable titles asked for), short (fewer) or failed (none: base
+filled an adapter's set; base itself, or a pinned version, answered a 503).
+The trainer reads them (`GET /v1/models`) to roll back a version that starts
+serving users worse than the one it replaced; base's top-up never hides it."""
 
 from __future__ import annotations
 
