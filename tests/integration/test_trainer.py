@@ -511,3 +511,38 @@ def test_a_version_that_starts_serving_short_sets_is_rolled_back_automatically(
     events = query(database_url, SCHEMA, "SELECT key FROM outbox ORDER BY id")
     assert [e["key"] for e in events][-2:] == [version, "base"]  # rolled back, base activated
     assert watch.tick() is None  # base serves: nothing to roll back
+
+
+def test_a_canary_that_writes_no_usable_titles_is_ended_by_the_serving_watch(database_url: str) -> None:
+    """Such a canary never shows in an interleaved set, so users' choices could
+    never judge it: its own sets, counted by inference, end it instead."""
+    from prefloop.trainer.registry.serving_watch import ServingPolicy, ServingWatch
+
+    apply_migrations(database_url, SCHEMA, MIGRATIONS)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO trainer.adapters (version, base_model, status, manifest) VALUES "
+            "('v1', 'tiny', 'active', '{}'), ('v2', 'tiny', 'canary', '{}')"
+        )
+    counts = {
+        "base": {"full": 50, "short": 0, "failed": 0},
+        "v1": {"full": 60, "short": 1, "failed": 0},
+        "v2": {"full": 0, "short": 0, "failed": 0},
+    }
+    with open_pool(database_url, SCHEMA) as pool:
+        watch = ServingWatch(pool, lambda: counts, "tiny", ServingPolicy(min_sets=20))
+        assert watch.tick() is None  # first sight of both
+        counts["v2"] = {"full": 2, "short": 3, "failed": 7}
+        assert watch.tick() is None  # 12 sets on canary: too few to judge
+        counts["v1"] = {"full": 90, "short": 1, "failed": 0}  # the active version serves well
+        counts["v2"] = {"full": 3, "short": 4, "failed": 23}
+        assert watch.tick() == "v2"
+        assert watch.tick() is None  # no canary left to judge
+    status = {r["version"]: r for r in query(database_url, SCHEMA, "SELECT * FROM adapters")}
+    assert status["v1"]["status"] == "active"
+    assert status["v2"]["status"] == "rolled_back"
+    assert status["v2"]["reason"].startswith(
+        "rolled back automatically: 27 of 30 sets since it went on canary"
+    )
+    events = query(database_url, SCHEMA, "SELECT key FROM outbox ORDER BY id")
+    assert [e["key"] for e in events] == ["v2"]  # the canary ended; v1 keeps serving

@@ -49,6 +49,8 @@ def test_every_request_under_a_full_canary_gets_an_interleaved_blind_set(v1_v2_s
         assert served.model_version == "v1"
         assert sorted(s.model_version for s in served.suggestions) == ["v1", "v1", "v2", "v2"]
         assert manager.view().canary == Canary("v2", 1.0)
+        # the canary's own share is counted, so the serving watch can judge it too
+        assert service.serving.view()["v2"] == {"full": 1, "short": 0, "failed": 0}
 
     asyncio.run(scenario())
 
@@ -123,6 +125,7 @@ def test_an_adapter_that_cannot_generate_costs_users_nothing(v1_v2_store: Adapte
         for _, _, served in publisher.events:
             assert isinstance(served, SuggestionsServed)
             assert {s.model_version for s in served.suggestions} == {"base"}
+        assert service.serving.view()["v2"] == {"full": 0, "short": 0, "failed": 1}
 
         with pytest.raises(ServiceUnavailable):
             await service.suggest(SuggestionRequest(idea="sourdough", n=4, model_version="v2"))

@@ -34,5 +34,5 @@ CANARY_DECISIONS_TOTAL = Counter(
 )
 SERVING_ROLLBACKS_TOTAL = Counter(
     "prefloop_serving_rollbacks_total",
-    "Active versions rolled back automatically for serving short or failed sets",
+    "Active versions and canaries rolled back automatically for serving short or failed sets",
 )

@@ -164,8 +164,8 @@ class TrainerSettings(PrefloopSettings):
     serving_min_sets: int = Field(
         default=20,
         ge=1,
-        description="sets an active version serves before the serving watch judges it, and the version "
-        "it replaced must have served for its rate to stand",
+        description="sets a version serves (active, or its share of canary sets) before the serving "
+        "watch judges it, and the version it is compared with must have served for its rate to stand",
     )
     serving_detectable_excess: float = Field(
         default=0.05,

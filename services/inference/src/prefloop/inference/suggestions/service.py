@@ -127,6 +127,9 @@ class SuggestionService:
                 self._titles_or_none(request.idea, request.n - from_candidate, control),
                 self._titles_or_none(request.idea, from_candidate, challenger),
             )
+        # The canary's own outcome: one that writes nothing usable never shows in a set, so
+        # users' choices cannot judge it, and the trainer's serving watch ends it instead.
+        self.serving.record(challenger, from_candidate, len(theirs))
         titles = [(t, challenger) for t in theirs] + [(t, control) for t in new_titles(ours, theirs)]
         INTERLEAVED_SETS.labels(candidate=challenger).inc()
         return control, await self.topped_up(request.idea, request.n, control, titles)

@@ -1,12 +1,15 @@
 """Roll back, with no person in the loop, an active version that starts
 serving users worse sets than the version it replaced or base: more requests
-answered with fewer titles than asked for, or with none (a 503).
+answered with fewer titles than asked for, or with none of its own. A canary
+is held to the same rule against the active version and base: one that
+writes no usable titles never shows up in an interleaved set, so its users'
+choices could never judge it, and it would stay on canary for good.
 
 The gate's health check samples a few dozen sets before activation; this
 watches what users actually get after it. The inference service counts each
 version's full, short and failed sets (`GET /v1/models`, "serving"); the
-watch judges only the sets served since it first saw the version active, so
-a restart or a version activated again starts with a clean slate.
+watch judges only the sets served since it first saw the version in its
+role, so a restart or a version activated again starts with a clean slate.
 """
 
 from __future__ import annotations
@@ -100,7 +103,10 @@ def references(counts: Mapping[str, Mapping[str, int]], replaced: str) -> dict[s
 
 
 def serving_refusal(
-    active: SetCounts, compared_with: Mapping[str, SetCounts], policy: ServingPolicy
+    active: SetCounts,
+    compared_with: Mapping[str, SetCounts],
+    policy: ServingPolicy,
+    since: str = "activation",
 ) -> str | None:
     """Why the active version must be rolled back, or None. `compared_with` are the version it
     replaced and base: it is held to the better of those that served enough sets here, as the
@@ -123,7 +129,7 @@ def serving_refusal(
     if evidence < math.log(1 / policy.false_rollback_rate):
         return None
     return (
-        f"rolled back automatically: {active.bad} of {active.sets} sets since activation were short or "
+        f"rolled back automatically: {active.bad} of {active.sets} sets since {since} were short or "
         f"failed ({active.short} short, {active.failed} failed; {active.bad_share:.0%}) against {against}; "
         f"such sets are {math.exp(min(evidence, 50.0)):,.0f} times likelier from a version "
         f"{policy.detectable_excess * 100:.0f} points worse than from one no worse (the watch acts at "
@@ -157,25 +163,45 @@ class ServingWatch:
         self._base_model = base_model
         self._policy = policy
         self._on_change = on_change
-        self._watched: tuple[str, SetCounts] | None = None  # (version, its counts when first seen active)
+        # role ("active", "canary") -> (version, its counts when first seen in that role)
+        self._watched: dict[str, tuple[str, SetCounts]] = {}
 
     def tick(self) -> str | None:
-        """Judge the active version's sets; returns the version rolled back, if any."""
+        """Judge the active version's sets, then the canary's; returns the version rolled back, if any."""
         with self._pool.connection() as conn:
-            version = registry.active_version(conn)
-            row = registry.get_adapter(conn, version) if version else None
-        if version is None or row is None:
-            self._watched = None
+            active = registry.active_version(conn)
+            row = registry.get_adapter(conn, active) if active else None
+            canary = registry.canary_version(conn)
+        if row is None:
+            active = None
+        for role, version in (("active", active), ("canary", canary)):
+            if version is None:
+                self._watched.pop(role, None)
+        if active is None and canary is None:
             return None
         counts = self._serving()
+        if active is not None and row is not None:
+            refusal = self._refusal("active", active, counts, row.get("activated_from") or BASE, "activation")
+            if refusal is not None:
+                return self._roll_back_active(active, refusal)
+        if canary is not None:
+            refusal = self._refusal("canary", canary, counts, active or BASE, "it went on canary")
+            if refusal is not None:
+                return self._end_canary(canary, refusal)
+        return None
+
+    def _refusal(
+        self, role: str, version: str, counts: Mapping[str, Mapping[str, int]], compared_with: str, since: str
+    ) -> str | None:
+        """Why `version` must stop serving in `role`, on its sets since the watch first saw it there."""
         now = SetCounts.of(counts.get(version))
-        if self._watched is None or self._watched[0] != version:
-            self._watched = (version, now)
+        first = self._watched.get(role)
+        if first is None or first[0] != version:
+            self._watched[role] = (version, now)
             return None
-        replaced = row.get("activated_from") or BASE
-        refusal = serving_refusal(now - self._watched[1], references(counts, replaced), self._policy)
-        if refusal is None:
-            return None
+        return serving_refusal(now - first[1], references(counts, compared_with), self._policy, since)
+
+    def _roll_back_active(self, version: str, refusal: str) -> str | None:
         with self._pool.connection() as conn, conn.transaction():
             if registry.active_version(conn) != version:
                 return None  # an operator or a round changed it meanwhile
@@ -183,6 +209,17 @@ class ServingWatch:
         SERVING_ROLLBACKS_TOTAL.inc()
         ACTIVE_ADAPTER.info({"version": restored})
         log.warning("%s: %s; %s serves again", rolled_back, refusal, restored)
-        self._watched = None
+        self._watched.pop("active", None)
         self._on_change()
         return rolled_back
+
+    def _end_canary(self, version: str, refusal: str) -> str | None:
+        with self._pool.connection() as conn, conn.transaction():
+            if registry.canary_version(conn) != version:
+                return None  # the judge or an operator decided meanwhile
+            registry.end_canary(conn, version, self._base_model, refusal)
+        SERVING_ROLLBACKS_TOTAL.inc()
+        log.warning("canary %s: %s", version, refusal)
+        self._watched.pop("canary", None)
+        self._on_change()
+        return version
