@@ -67,11 +67,14 @@ def pairs_waiting(trainer: httpx.Client) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+def _last_response(state: RetryCallState) -> httpx.Response:
+    assert state.outcome is not None  # tenacity has an outcome before any callback
+    response: httpx.Response = state.outcome.result()
+    return response
+
+
 def _warn_of_retry(state: RetryCallState) -> None:
-    response = state.outcome.result() if state.outcome else None
-    warnings.warn(
-        f"inference answered 503 and was asked again: {getattr(response, 'text', '')}", stacklevel=1
-    )
+    warnings.warn(f"inference answered 503 and was asked again: {_last_response(state).text}", stacklevel=1)
 
 
 @retry(
@@ -79,7 +82,7 @@ def _warn_of_retry(state: RetryCallState) -> None:
     stop=stop_after_attempt(3),
     wait=wait_fixed(1),
     before_sleep=_warn_of_retry,
-    retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+    retry_error_callback=_last_response,  # the last answer, for `suggest` to report
 )
 def _post_suggestions(inference: httpx.Client, body: dict[str, Any]) -> httpx.Response:
     return inference.post("/v1/suggestions", json=body)

@@ -169,23 +169,24 @@ class ServingWatch:
     def tick(self) -> str | None:
         """Judge the active version's sets, then the canary's; returns the version rolled back, if any."""
         with self._pool.connection() as conn:
-            active = registry.active_version(conn)
-            row = registry.get_adapter(conn, active) if active else None
+            version = registry.active_version(conn)
+            active = registry.get_adapter(conn, version) if version else None
             canary = registry.canary_version(conn)
-        if row is None:
-            active = None
-        for role, version in (("active", active), ("canary", canary)):
-            if version is None:
-                self._watched.pop(role, None)
-        if active is None and canary is None:
-            return None
+        if active is None:
+            self._watched.pop("active", None)
+        if canary is None:
+            self._watched.pop("canary", None)
+            if active is None:
+                return None
         counts = self._serving()
-        if active is not None and row is not None:
-            refusal = self._refusal("active", active, counts, row.get("activated_from") or BASE, "activation")
+        if active is not None:
+            replaced = active.get("activated_from") or BASE
+            refusal = self._refusal("active", active["version"], counts, replaced, "activation")
             if refusal is not None:
-                return self._roll_back_active(active, refusal)
+                return self._roll_back_active(active["version"], refusal)
         if canary is not None:
-            refusal = self._refusal("canary", canary, counts, active or BASE, "it went on canary")
+            compared_with = active["version"] if active else BASE
+            refusal = self._refusal("canary", canary, counts, compared_with, "it went on canary")
             if refusal is not None:
                 return self._end_canary(canary, refusal)
         return None
