@@ -1,11 +1,18 @@
-"""Drafts the inference service would drop become pairs under the idea's best usable draft."""
+"""On-policy pairs beyond the reward model's ranking: drafts the service would drop, the idea
+handed back and titles the policy repeats, each paired under a usable draft."""
 
 from __future__ import annotations
 
 from prefloop.shared.titles import clean_title
 from prefloop.trainer.training.dpo import TrainingPair
 from prefloop.trainer.training.health import Draft
-from prefloop.trainer.training.on_policy import served_over_dropped, served_over_idea
+from prefloop.trainer.training.on_policy import (
+    fresh_over_repeated,
+    repeated_titles,
+    served_over_dropped,
+    served_over_idea,
+    without_repeats,
+)
 from prefloop.trainer.training.reward import TitleReward
 
 IDEA = "restoring a vintage radio at home"
@@ -54,3 +61,30 @@ def test_each_idea_with_a_usable_draft_pairs_its_best_over_the_idea_handed_back(
         TrainingPair(IDEA, "The radio that came back to life", "Restoring a vintage radio at home")
     ]
     assert clean_title(pairs[0].rejected, True, IDEA).reason == "copies the idea"
+
+
+def test_a_title_drawn_twice_is_never_chosen_and_is_paired_under_one_drawn_once() -> None:
+    loved = "The radio that came back to life"
+    row = [
+        draft(loved),
+        draft("The Radio That Came Back To Life"),  # the same title to a reader
+        draft("A radio from 1952, working again!!!"),
+        draft("Fixing a radio older than my dad"),
+    ]
+    reward = calm_reward()
+    assert repeated_titles(row) == [loved]
+    kept = [d.cleaned.title for d in without_repeats(row)]
+    assert kept == ["A radio from 1952, working again!!!", "Fixing a radio older than my dad"]
+    pairs = fresh_over_repeated(reward, [IDEA], [row])
+    assert [p.rejected for p in pairs] == [loved]
+    assert pairs[0].chosen in kept
+
+
+def test_a_policy_that_draws_one_title_only_keeps_it_and_makes_no_repeat_pair() -> None:
+    collapsed = [draft("The radio that came back to life")] * 3 + [draft("", finished=False)]
+    assert without_repeats(collapsed) == collapsed
+    assert fresh_over_repeated(calm_reward(), [IDEA], [collapsed]) == []
+    varied = [draft("The radio that came back to life"), draft("Fixing a radio older than my dad")]
+    assert repeated_titles(varied) == []
+    assert without_repeats(varied) == varied
+    assert fresh_over_repeated(calm_reward(), [IDEA], [varied]) == []

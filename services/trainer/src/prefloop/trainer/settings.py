@@ -138,6 +138,11 @@ class TrainerSettings(PrefloopSettings):
         description="each sampled idea's best usable sample also paired over the idea handed back as a "
         "title, so a round does not learn to copy the idea",
     )
+    reward_repeats_pushed_down: bool = Field(
+        default=True,
+        description="a title sampled more than once for an idea is never the chosen side of a pair, and is "
+        "paired under the idea's best title sampled once, so rounds do not narrow onto one title per idea",
+    )
     reward_filter_min_pairs: int = Field(
         default=200,
         ge=0,

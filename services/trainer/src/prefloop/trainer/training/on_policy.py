@@ -15,7 +15,15 @@ round itself will break. One failure is common enough to forestall: on an
 audience that takes titles close to the idea, DPO pushes the policy on to
 hand the idea back as its title, which cleaning drops, and sets come up
 short. So each sampled idea also pairs its best usable sample over the idea
-handed back as a title, whatever the policy wrote."""
+handed back as a title, whatever the policy wrote.
+
+Stacked rounds also narrow a policy onto one title per idea: it writes it
+again and again, usable every time, and sets come up short of distinct titles
+(docs/learning.md). Where the starting policy already draws a title more than
+once for an idea, that title is never made the chosen side of a pair, and it
+is paired under the best title drawn once: whatever the audience's taste, a
+set needs N different titles, and a title drawn twice in four already takes
+more than its share of one."""
 
 from __future__ import annotations
 
@@ -25,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from prefloop.shared.titles import same_title
 from prefloop.trainer.training.dpo import ExtraPairs, TrainingPair
 from prefloop.trainer.training.health import Draft, sample_drafts
 from prefloop.trainer.training.judging import ranked_pairs, scored_usable
@@ -42,6 +51,9 @@ class PairSampling:
     min_margin: float = 1.0
     dropped_per_idea: int = 1  # dropped drafts paired under the best sample (0: none)
     idea_handed_back: bool = True  # the best sample over the idea as a title, on every sampled idea
+    repeats_pushed_down: bool = (
+        True  # a title drawn twice for an idea: never chosen, paired under a fresh one
+    )
 
 
 def on_policy_pairs(sampling: PairSampling, seed: int) -> ExtraPairs:
@@ -55,6 +67,13 @@ def on_policy_pairs(sampling: PairSampling, seed: int) -> ExtraPairs:
             model, tokenizer, sampling.ideas, contextlib.nullcontext, sampling.samples, seed=seed
         )
         per_idea = [drafts[i : i + sampling.samples] for i in range(0, len(drafts), sampling.samples)]
+        repeated = (
+            fresh_over_repeated(sampling.reward, sampling.ideas, per_idea)
+            if sampling.repeats_pushed_down
+            else []
+        )
+        if sampling.repeats_pushed_down:
+            per_idea = [without_repeats(row) for row in per_idea]
         titles = [[d.cleaned.title for d in row] for row in per_idea]
         ranked = ranked_pairs(
             sampling.reward, sampling.ideas, titles, sampling.min_margin, sampling.pairs_per_idea
@@ -65,12 +84,14 @@ def on_policy_pairs(sampling: PairSampling, seed: int) -> ExtraPairs:
         )
         log.info(
             "%d on-policy pairs ranked by the reward model, %d over drafts the service would drop, "
-            "%d over the idea handed back",
+            "%d over the idea handed back, %d over a title drawn more than once",
             len(ranked),
             len(dropped),
             len(handed_back),
+            len(repeated),
         )
-        return [*(TrainingPair(p.idea, p.chosen, p.rejected) for p in ranked), *dropped, *handed_back]
+        ranked_as_pairs = (TrainingPair(p.idea, p.chosen, p.rejected) for p in ranked)
+        return [*ranked_as_pairs, *dropped, *handed_back, *repeated]
 
     return sample
 
@@ -111,4 +132,45 @@ def served_over_idea(
         best = _best_usable(reward, idea, row)
         if best is not None:
             pairs.append(TrainingPair(idea, best, idea_as_title(idea)))
+    return pairs
+
+
+def repeated_titles(row: Sequence[Draft]) -> list[str]:
+    """The usable titles drawn more than once in `row` (the same title to a
+    reader, `prefloop.shared.titles.same_title`), as first written, most drawn first."""
+    counts: dict[str, int] = {}
+    for draft in row:
+        title = draft.cleaned.title
+        if title is None:
+            continue
+        first = next((seen for seen in counts if same_title(title, seen)), title)
+        counts[first] = counts.get(first, 0) + 1
+    repeated = [title for title, count in counts.items() if count > 1]
+    return sorted(repeated, key=lambda title: -counts[title])
+
+
+def without_repeats(row: Sequence[Draft]) -> list[Draft]:
+    """`row` less the usable drafts of titles drawn more than once, so that no
+    pair chooses them; unchanged when no other usable draft would be left."""
+    repeated = repeated_titles(row)
+    kept = [d for d in row if d.cleaned.title is None or not _is_one_of(d.cleaned.title, repeated)]
+    return kept if any(d.cleaned.title is not None for d in kept) else list(row)
+
+
+def _is_one_of(title: str, titles: Sequence[str]) -> bool:
+    return any(same_title(title, other) for other in titles)
+
+
+def fresh_over_repeated(
+    reward: TitleReward, ideas: Sequence[str], drafts: Sequence[Sequence[Draft]]
+) -> list[TrainingPair]:
+    """Per idea, the best usable title drawn once over the title drawn most
+    often, when the policy drew one more than once and wrote another."""
+    pairs: list[TrainingPair] = []
+    for idea, row in zip(ideas, drafts, strict=True):
+        repeated = repeated_titles(row)
+        fresh = [d for d in row if d.cleaned.title is not None and not _is_one_of(d.cleaned.title, repeated)]
+        best = _best_usable(reward, idea, fresh)
+        if repeated and best is not None:
+            pairs.append(TrainingPair(idea, best, repeated[0]))
     return pairs

@@ -68,6 +68,7 @@ class RecipePolicy:
     reward_min_margin: float = 1.0
     reward_dropped_pairs_per_idea: int = 1  # sampled drafts the service would drop, paired under the best
     reward_idea_handed_back: bool = True  # each sampled idea's best sample over the idea as a title
+    reward_repeats_pushed_down: bool = True  # a title sampled twice for an idea is paired under a fresh one
     reward_filter_min_pairs: int = 0  # history from which users' pairs must agree with the reward (0: off)
 
 
@@ -157,6 +158,7 @@ def _with_reward_models(
         min_margin=policy.reward_min_margin,
         dropped_per_idea=policy.reward_dropped_pairs_per_idea,
         idea_handed_back=policy.reward_idea_handed_back,
+        repeats_pushed_down=policy.reward_repeats_pushed_down,
     )
     reward = {
         "pairs": len(history_train),

@@ -93,6 +93,7 @@ class RoundPolicy(RecipePolicy):
             reward_min_margin=settings.reward_min_margin,
             reward_dropped_pairs_per_idea=settings.reward_dropped_pairs_per_idea,
             reward_idea_handed_back=settings.reward_idea_handed_back,
+            reward_repeats_pushed_down=settings.reward_repeats_pushed_down,
             reward_filter_min_pairs=settings.reward_filter_min_pairs,
         )
 
