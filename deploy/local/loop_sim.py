@@ -83,8 +83,6 @@ class RoundOutcome:
     # the round's wall time from taking its pairs to the verdict, the benchmark's judging left out,
     # so rounds of different recipes compare
     round_seconds: float = 0.0
-    # why the finished adapter was set aside for the one halfway through its steps, if it was
-    finished_refusal: str | None = None
 
 
 def feedback_of(idea: str, titles: list[str], decision: Decision, user_id: str) -> FeedbackRecorded:
@@ -212,7 +210,6 @@ class LoopSimulation:
             gate={key: metrics[key] for key in ("duels", "gate") if key in metrics},
             phase_seconds=metrics["seconds"],
             round_seconds=round(time.monotonic() - started, 1),
-            finished_refusal=result.finished_refusal,
         )
         if refusal is not None:
             if not self._judge_refused:

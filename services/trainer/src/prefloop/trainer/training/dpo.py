@@ -5,9 +5,6 @@ Warm start (default): continue from the active adapter, so the loop keeps
 learning across rounds. The reference policy is the active version (default:
 TRL keeps a frozen copy of the adapter) or the base model (`reference="base"`).
 Cold start: a fresh LoRA, with the base model (adapter disabled) as reference.
-
-It also keeps the adapter as it stood halfway through the steps, for the
-round to fall back on when the finished one over-shoots (recipe.py).
 """
 
 from __future__ import annotations
@@ -50,7 +47,6 @@ class TrainedAdapter:
     steps: int
     seconds_per_step: float
     sampled_pairs: int = 0  # on-policy pairs trained on beside the users' pairs
-    halfway_dir: Path | None = None  # the adapter after half the steps, saved the same way
     seconds: dict[str, float] = field(default_factory=dict)  # per phase: loading, sampling, training
 
 
@@ -69,15 +65,6 @@ def dpo_dataset(tokenizer: Any, pairs: Sequence[TrainingPair]) -> Any:
             for p in pairs
         ]
     )
-
-
-def load_trained_weights(model: Any, adapter_dir: Path) -> None:
-    """Puts a saved adapter's weights into the model's trained adapter ("default")."""
-    from peft import set_peft_model_state_dict
-    from safetensors.torch import load_file
-
-    weights = load_file(str(adapter_dir / "adapter_model.safetensors"))
-    set_peft_model_state_dict(model, weights, adapter_name="default")
 
 
 def use_bf16(requested: bool | None) -> bool:
@@ -103,22 +90,6 @@ def _step_timer() -> Any:
             log.info("DPO step %d/%d took %.1f s", state.global_step, state.max_steps, took)
 
     return StepTimer()
-
-
-def _halfway_saver(out: Path) -> Any:
-    """Saves the trained adapter once, when half the steps are done."""
-    from transformers import TrainerCallback
-
-    class HalfwaySaver(TrainerCallback):  # type: ignore[misc]
-        def __init__(self) -> None:
-            self.saved: Path | None = None
-
-        def on_step_end(self, _args: Any, state: Any, _control: Any, model: Any = None, **__: Any) -> None:
-            if self.saved is None and state.global_step == state.max_steps // 2 > 0:
-                model.save_pretrained(str(out), selected_adapters=["default"])
-                self.saved = out
-
-    return HalfwaySaver()
 
 
 def run_dpo(
@@ -187,7 +158,6 @@ def run_dpo(
         dataloader_num_workers=0,
     )
     timer = _step_timer()
-    halfway = _halfway_saver(Path(tempfile.mkdtemp(prefix="halfway-", dir=work_dir)))
     with timed(seconds, "training"):  # the dataset's tokenization and TRL's reference copy included
         trainer = DPOTrainer(
             model=model,
@@ -196,7 +166,7 @@ def run_dpo(
             train_dataset=dpo_dataset(tokenizer, [*train, *extra]),
             processing_class=tokenizer,
             peft_config=peft_config,
-            callbacks=[timer, halfway],
+            callbacks=[timer],
         )
         # Our step timer logs progress; TRL's printer would dump every metric dict to stdout.
         trainer.remove_callback(PrinterCallback)
@@ -214,6 +184,5 @@ def run_dpo(
         steps=len(timer.durations),
         seconds_per_step=sum(durations) / len(durations),
         sampled_pairs=len(extra),
-        halfway_dir=halfway.saved,
         seconds=seconds,
     )

@@ -7,11 +7,7 @@
    models work (training ideas to sample pairs on, held-out ideas to duel
    and to check health on).
 2. `train_and_assess`: train the adapter (dpo.py), then assess it against
-   its parent and base (assessment.py). When the finished adapter would
-   serve users worse sets than they get now, the adapter as it stood halfway
-   through the steps is assessed in its place (early stopping): stacked
-   rounds over-shoot into repeating one title per idea, and a round that
-   stops short of that still carries what users taught it (docs/learning.md).
+   its parent and base (assessment.py).
 3. `verdict`: the gate's refusal, or None (gate.py).
 
 Scheduling, the store and the registry stay with the caller.
@@ -19,8 +15,6 @@ Scheduling, the store and the registry stay with the caller.
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import logging
 import random
 import zlib
@@ -32,8 +26,8 @@ from typing import Any, Generic, Protocol, TypeVar
 from prefloop.shared.prompts import normalise_idea
 from prefloop.trainer.training.assessment import Assessment, assess
 from prefloop.trainer.training.config import DPOHyperparameters
-from prefloop.trainer.training.dpo import TrainedAdapter, TrainingPair, load_trained_weights, run_dpo
-from prefloop.trainer.training.gate import GateRule, candidate_refusal, health_refusal
+from prefloop.trainer.training.dpo import TrainedAdapter, TrainingPair, run_dpo
+from prefloop.trainer.training.gate import GateRule, candidate_refusal
 from prefloop.trainer.training.health import health_draws
 from prefloop.trainer.training.judging import cross_fitted_margins
 from prefloop.trainer.training.on_policy import PairSampling, on_policy_pairs
@@ -93,8 +87,6 @@ class RoundPlan(Generic[P]):
 class RoundResult:
     trained: TrainedAdapter
     assessment: Assessment
-    # Why the finished adapter was set aside for the one halfway through, or None.
-    finished_refusal: str | None = None
 
 
 def _fold(idea: str) -> int:
@@ -232,23 +224,16 @@ def train_and_assess(
     trained = run_dpo(
         base_model_path, training_pairs(plan.train), hp, work_dir, parent_adapter, extra_pairs=extra
     )
-    assessed = functools.partial(
-        assess,
-        held_out=training_pairs(plan.held_out),
-        parent_adapter=parent_adapter,
+    assessment = assess(
+        trained,
+        training_pairs(plan.held_out),
+        parent_adapter,
         gate_ideas=plan.gate_ideas,
         set_size=policy.gate_set_size,
         duel_reward=plan.duel_reward,
         seed=seed,
     )
-    finished = RoundResult(trained, assessed(trained))
-    unhealthy = health_refusal(finished.assessment.health, policy.gate_rule) if policy.gate else None
-    if unhealthy is None or trained.halfway_dir is None:
-        return finished
-    log.info("the finished adapter would serve worse sets (%s); assessing it halfway through", unhealthy)
-    load_trained_weights(trained.model, trained.halfway_dir)
-    halfway = dataclasses.replace(trained, adapter_dir=trained.halfway_dir, steps=trained.steps // 2)
-    return RoundResult(halfway, assessed(halfway), finished_refusal=unhealthy)
+    return RoundResult(trained, assessment)
 
 
 def verdict(result: RoundResult, policy: RecipePolicy) -> str | None:
@@ -278,8 +263,6 @@ def round_metrics(plan: RoundPlan[Any], result: RoundResult) -> dict[str, Any]:
         metrics["health"] = {name: asdict(h) for name, h in assessment.health.items()}
     if plan.reward:
         metrics["reward"] = plan.reward
-    if result.finished_refusal:
-        metrics["finished_refusal"] = result.finished_refusal
     if len(plan.train) < plan.train_before_filter:
         metrics["agreed_pairs"] = {"kept": len(plan.train), "of": plan.train_before_filter}
     return metrics
