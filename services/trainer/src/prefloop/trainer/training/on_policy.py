@@ -51,9 +51,7 @@ class PairSampling:
     min_margin: float = 1.0
     dropped_per_idea: int = 1  # dropped drafts paired under the best sample (0: none)
     idea_handed_back: bool = True  # the best sample over the idea as a title, on every sampled idea
-    repeats_pushed_down: bool = (
-        True  # a title drawn twice for an idea: never chosen, paired under a fresh one
-    )
+    repeats_pushed_down: bool = True  # a title drawn twice: never chosen, paired under one drawn once
 
 
 def on_policy_pairs(sampling: PairSampling, seed: int) -> ExtraPairs:
@@ -67,12 +65,9 @@ def on_policy_pairs(sampling: PairSampling, seed: int) -> ExtraPairs:
             model, tokenizer, sampling.ideas, contextlib.nullcontext, sampling.samples, seed=seed
         )
         per_idea = [drafts[i : i + sampling.samples] for i in range(0, len(drafts), sampling.samples)]
-        repeated = (
-            fresh_over_repeated(sampling.reward, sampling.ideas, per_idea)
-            if sampling.repeats_pushed_down
-            else []
-        )
+        repeated: list[TrainingPair] = []
         if sampling.repeats_pushed_down:
+            repeated = fresh_over_repeated(sampling.reward, sampling.ideas, per_idea)
             per_idea = [without_repeats(row) for row in per_idea]
         titles = [[d.cleaned.title for d in row] for row in per_idea]
         ranked = ranked_pairs(
@@ -152,13 +147,17 @@ def repeated_titles(row: Sequence[Draft]) -> list[str]:
 def without_repeats(row: Sequence[Draft]) -> list[Draft]:
     """`row` less the usable drafts of titles drawn more than once, so that no
     pair chooses them; unchanged when no other usable draft would be left."""
-    repeated = repeated_titles(row)
-    kept = [d for d in row if d.cleaned.title is None or not _is_one_of(d.cleaned.title, repeated)]
+    kept = _drawn_once(row, repeated_titles(row))
     return kept if any(d.cleaned.title is not None for d in kept) else list(row)
 
 
-def _is_one_of(title: str, titles: Sequence[str]) -> bool:
-    return any(same_title(title, other) for other in titles)
+def _drawn_once(row: Sequence[Draft], repeated: Sequence[str]) -> list[Draft]:
+    """`row` less the usable drafts that are one of the `repeated` titles."""
+    return [
+        d
+        for d in row
+        if d.cleaned.title is None or not any(same_title(d.cleaned.title, title) for title in repeated)
+    ]
 
 
 def fresh_over_repeated(
@@ -169,8 +168,7 @@ def fresh_over_repeated(
     pairs: list[TrainingPair] = []
     for idea, row in zip(ideas, drafts, strict=True):
         repeated = repeated_titles(row)
-        fresh = [d for d in row if d.cleaned.title is not None and not _is_one_of(d.cleaned.title, repeated)]
-        best = _best_usable(reward, idea, fresh)
+        best = _best_usable(reward, idea, _drawn_once(row, repeated))
         if repeated and best is not None:
             pairs.append(TrainingPair(idea, best, repeated[0]))
     return pairs
