@@ -168,7 +168,9 @@ def fresh_over_repeated(
     pairs: list[TrainingPair] = []
     for idea, row in zip(ideas, drafts, strict=True):
         repeated = repeated_titles(row)
+        if not repeated:
+            continue  # nothing to push down: no title of this idea needs scoring
         best = _best_usable(reward, idea, _drawn_once(row, repeated))
-        if repeated and best is not None:
+        if best is not None:
             pairs.append(TrainingPair(idea, best, repeated[0]))
     return pairs
