@@ -8,9 +8,11 @@ from prefloop.trainer.training.dpo import TrainingPair
 from prefloop.trainer.training.health import Draft
 from prefloop.trainer.training.on_policy import (
     fresh_over_repeated,
+    in_turn,
     repeated_titles,
     served_over_dropped,
     served_over_idea,
+    usable_best_first,
     without_repeats,
 )
 from prefloop.trainer.training.reward import TitleReward
@@ -88,3 +90,17 @@ def test_a_policy_that_draws_one_title_only_keeps_it_and_makes_no_repeat_pair() 
     assert repeated_titles(varied) == []
     assert without_repeats(varied) == varied
     assert fresh_over_repeated(calm_reward(), [IDEA], [varied]) == []
+
+
+def test_the_pairs_of_an_idea_take_its_usable_titles_in_turn_best_first() -> None:
+    calm, loud = "The radio that came back to life", "The radio that came back to life!!!"
+    row = [draft(loud), draft(calm), draft("", finished=False)]
+    reward = calm_reward()
+    assert usable_best_first(reward, IDEA, row) == [calm, loud]
+    assert [in_turn([calm, loud], turn) for turn in range(3)] == [calm, loud, calm]
+    assert served_over_idea(reward, [IDEA], [row], turn=1)[0].chosen == loud
+    assert served_over_idea(reward, [IDEA], [row], turn=2)[0].chosen == calm
+    rambling = "The radio that came back to life after forty years in a damp shed and the"
+    two_dropped = [*row, draft(rambling, finished=False), draft(IDEA)]
+    pairs = served_over_dropped(reward, [IDEA], [two_dropped], per_idea=2, turn=1)
+    assert [(p.chosen, p.rejected) for p in pairs] == [(loud, rambling), (calm, IDEA)]

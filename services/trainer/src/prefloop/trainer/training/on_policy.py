@@ -23,7 +23,13 @@ again and again, usable every time, and sets come up short of distinct titles
 once for an idea, that title is never made the chosen side of a pair, and it
 is paired under the best title drawn once: whatever the audience's taste, a
 set needs N different titles, and a title drawn twice in four already takes
-more than its share of one."""
+more than its share of one.
+
+Only the ranked pair needs the idea's best sample: a dropped draft, the idea
+handed back or a repeated title loses to any usable title. Made the chosen
+side of all of them, the best title took up to four pairs of its idea and
+the likelihood term pulled the policy onto it; so the pairs of one idea take
+its usable titles in turn, best first (docs/learning.md)."""
 
 from __future__ import annotations
 
@@ -67,15 +73,20 @@ def on_policy_pairs(sampling: PairSampling, seed: int) -> ExtraPairs:
         per_idea = [drafts[i : i + sampling.samples] for i in range(0, len(drafts), sampling.samples)]
         repeated: list[TrainingPair] = []
         if sampling.repeats_pushed_down:
-            repeated = fresh_over_repeated(sampling.reward, sampling.ideas, per_idea)
+            repeated = fresh_over_repeated(sampling.reward, sampling.ideas, per_idea, turn=3)
             per_idea = [without_repeats(row) for row in per_idea]
         titles = [[d.cleaned.title for d in row] for row in per_idea]
         ranked = ranked_pairs(
             sampling.reward, sampling.ideas, titles, sampling.min_margin, sampling.pairs_per_idea
         )
-        dropped = served_over_dropped(sampling.reward, sampling.ideas, per_idea, sampling.dropped_per_idea)
+        # The ranked pair chose the best (turn 0); the others take the next usable titles.
         handed_back = (
-            served_over_idea(sampling.reward, sampling.ideas, per_idea) if sampling.idea_handed_back else []
+            served_over_idea(sampling.reward, sampling.ideas, per_idea, turn=1)
+            if sampling.idea_handed_back
+            else []
+        )
+        dropped = served_over_dropped(
+            sampling.reward, sampling.ideas, per_idea, sampling.dropped_per_idea, turn=2
         )
         log.info(
             "%d on-policy pairs ranked by the reward model, %d over drafts the service would drop, "
@@ -92,24 +103,31 @@ def on_policy_pairs(sampling: PairSampling, seed: int) -> ExtraPairs:
 
 
 def served_over_dropped(
-    reward: TitleReward, ideas: Sequence[str], drafts: Sequence[Sequence[Draft]], per_idea: int
+    reward: TitleReward, ideas: Sequence[str], drafts: Sequence[Sequence[Draft]], per_idea: int, turn: int = 0
 ) -> list[TrainingPair]:
-    """Per idea, the usable draft the reward model likes best against up to
-    `per_idea` drafts cleaning dropped, as the model wrote them (blank ones
-    aside: there is nothing to push down)."""
+    """Per idea, up to `per_idea` drafts cleaning dropped, as the model wrote
+    them (blank ones aside: there is nothing to push down), each under a usable
+    draft: the `turn`-th the reward model likes best, then the next."""
     pairs: list[TrainingPair] = []
     for idea, row in zip(ideas, drafts, strict=True):
-        best = _best_usable(reward, idea, row)
+        usable = usable_best_first(reward, idea, row)
         dropped = [d.text.strip() for d in row if d.cleaned.title is None and d.text.strip()]
-        if best is not None:
-            pairs.extend(TrainingPair(idea, best, text) for text in dropped[:per_idea])
+        if usable:
+            pairs.extend(
+                TrainingPair(idea, in_turn(usable, turn + k), text)
+                for k, text in enumerate(dropped[:per_idea])
+            )
     return pairs
 
 
-def _best_usable(reward: TitleReward, idea: str, row: Sequence[Draft]) -> str | None:
-    """The usable draft the reward model likes best, or None when cleaning dropped them all."""
-    scored = scored_usable(reward, idea, [d.cleaned.title for d in row])
-    return scored[-1][1] if scored else None
+def usable_best_first(reward: TitleReward, idea: str, row: Sequence[Draft]) -> list[str]:
+    """The distinct usable drafts, the one the reward model likes best first."""
+    return [title for _, title in reversed(scored_usable(reward, idea, [d.cleaned.title for d in row]))]
+
+
+def in_turn(usable: Sequence[str], turn: int) -> str:
+    """The `turn`-th of an idea's usable titles, starting over when they run out."""
+    return usable[turn % len(usable)]
 
 
 def idea_as_title(idea: str) -> str:
@@ -119,14 +137,14 @@ def idea_as_title(idea: str) -> str:
 
 
 def served_over_idea(
-    reward: TitleReward, ideas: Sequence[str], drafts: Sequence[Sequence[Draft]]
+    reward: TitleReward, ideas: Sequence[str], drafts: Sequence[Sequence[Draft]], turn: int = 0
 ) -> list[TrainingPair]:
-    """Per idea, the usable draft the reward model likes best over the idea handed back."""
+    """Per idea, a usable draft (the `turn`-th the reward model likes best) over the idea handed back."""
     pairs: list[TrainingPair] = []
     for idea, row in zip(ideas, drafts, strict=True):
-        best = _best_usable(reward, idea, row)
-        if best is not None:
-            pairs.append(TrainingPair(idea, best, idea_as_title(idea)))
+        usable = usable_best_first(reward, idea, row)
+        if usable:
+            pairs.append(TrainingPair(idea, in_turn(usable, turn), idea_as_title(idea)))
     return pairs
 
 
@@ -161,16 +179,17 @@ def _drawn_once(row: Sequence[Draft], repeated: Sequence[str]) -> list[Draft]:
 
 
 def fresh_over_repeated(
-    reward: TitleReward, ideas: Sequence[str], drafts: Sequence[Sequence[Draft]]
+    reward: TitleReward, ideas: Sequence[str], drafts: Sequence[Sequence[Draft]], turn: int = 0
 ) -> list[TrainingPair]:
-    """Per idea, the best usable title drawn once over the title drawn most
-    often, when the policy drew one more than once and wrote another."""
+    """Per idea, a usable title drawn once (the `turn`-th the reward model
+    likes best) over the title drawn most often, when the policy drew one more
+    than once and wrote another."""
     pairs: list[TrainingPair] = []
     for idea, row in zip(ideas, drafts, strict=True):
         repeated = repeated_titles(row)
         if not repeated:
             continue  # nothing to push down: no title of this idea needs scoring
-        best = _best_usable(reward, idea, _drawn_once(row, repeated))
-        if best is not None:
-            pairs.append(TrainingPair(idea, best, repeated[0]))
+        usable = usable_best_first(reward, idea, _drawn_once(row, repeated))
+        if usable:
+            pairs.append(TrainingPair(idea, in_turn(usable, turn), repeated[0]))
     return pairs
